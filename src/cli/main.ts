@@ -1,0 +1,66 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { ExitCode, RomctlError } from '../errors.js';
+import { CommandRunner, type CliIo } from './context.js';
+import { registerScatter } from './commands/scatter.js';
+
+const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Command modules are small: each registers its options and imports its heavy code only when it runs. */
+function buildProgram(runner: CommandRunner): Command {
+  const program = new Command('romctl')
+    .description('Keeps MediaTek phones from being bricked by the wrong firmware.')
+    .version(packageJson.version, '-V, --version', 'print the version')
+    .option('--json', 'machine-readable output (JSON Schemas in schemas/)')
+    .option('-q, --quiet', 'no progress or notes on stderr')
+    .option('--no-color', 'no colour (also when NO_COLOR is set or output is not a terminal)')
+    .showHelpAfterError('(run romctl --help for usage)')
+    .configureOutput({
+      writeOut: (text) => void runner.io.stdout.write(text),
+      writeErr: (text) => void runner.io.stderr.write(text),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok (warnings allowed), 1 refused, 2 bad input or usage, 3 download/integrity failure,
+            4 device or protocol failure, 70 internal error (a bug: please report it).
+Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
+    );
+  registerScatter(program, runner);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(
+  argv: readonly string[] = process.argv,
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
+  const runner = new CommandRunner(io);
+  try {
+    await buildProgram(runner).parseAsync([...argv]);
+    return runner.exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message (or the help / version text)
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+  }
+  const debug = io.env.ROMCTL_DEBUG === '1';
+  if (error instanceof RomctlError) {
+    io.stderr.write(`romctl: ${error.oneLine()}\n`);
+    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(
+    `romctl: internal error: ${message.split('\n')[0]} — this is a bug in romctl; ` +
+      `run again with ROMCTL_DEBUG=1 and report what it prints\n`,
+  );
+  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return ExitCode.internal;
+}
