@@ -1,0 +1,17 @@
+/** Opening, classifying and unpacking ROM packages (folders, zip, tar / tar.gz). */
+export { classifyPackage, findScatters, type PackageClassification, type PackageKind } from './classify.js';
+export { extractPackage, type ExtractResult } from './extract.js';
+export { openPackage } from './open-package.js';
+export {
+  PackageError,
+  defaultPackageLimits,
+  type EntryFilter,
+  type EntryVisitor,
+  type PackageEntry,
+  type PackageEntryKind,
+  type PackageFormat,
+  type PackageLimits,
+  type PackageProblem,
+  type PackageProblemCode,
+  type PackageView,
+} from './types.js';
