@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { ExitCode, RomctlError } from '../errors.js';
 import { CommandRunner, type CliIo } from './context.js';
 import { registerScatter } from './commands/scatter.js';
+import { registerPreloader } from './commands/preloader.js';
 import { registerExplain } from './commands/explain.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -29,6 +30,7 @@ Exit codes: 0 ok (warnings allowed), 1 refused, 2 bad input or usage, 3 download
 Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
     );
   registerScatter(program, runner);
+  registerPreloader(program, runner);
   registerExplain(program, runner);
   return program;
 }
