@@ -5,6 +5,7 @@ import { CommandRunner, type CliIo } from './context.js';
 import { registerScatter } from './commands/scatter.js';
 import { registerPreloader } from './commands/preloader.js';
 import { registerExplain } from './commands/explain.js';
+import { registerCheck } from './commands/check.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -32,6 +33,7 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerScatter(program, runner);
   registerPreloader(program, runner);
   registerExplain(program, runner);
+  registerCheck(program, runner);
   return program;
 }
 

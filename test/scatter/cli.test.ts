@@ -1,27 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/run-cli.js';
 import { parseScatter } from '../../src/formats/scatter/index.js';
 import { comparable, legacyText, v1Text, v2Text } from './fixtures.js';
-import { scatterSchemaValidator } from './schema.js';
+import { schemaValidator } from '../helpers/schema.js';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function romctl(...args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(['node', 'romctl', ...args], { stdout, stderr, env: {} });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const romctl = (...args: string[]) => runCli(args);
 
 const dir = mkdtempSync(join(tmpdir(), 'romctl-scatter-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,7 +48,7 @@ describe('romctl scatter', () => {
     };
     expect(json.format).toBe('v1');
     expect(json.layouts[0]!.partitions[4]!.size).toBe('0x300000000');
-    const validate = scatterSchemaValidator();
+    const validate = schemaValidator('scatter');
     expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
     expect((await romctl('--json', 'scatter', v1)).stdout).toBe(stdout);
     expect((await romctl('scatter', v1, '--to', 'json')).stdout).toBe(stdout);

@@ -10,7 +10,7 @@ import {
   type ScatterFormat,
 } from '../../src/formats/scatter/index.js';
 import { comparable } from './fixtures.js';
-import { scatterSchemaValidator } from './schema.js';
+import { schemaValidator } from '../helpers/schema.js';
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
 const present = existsSync(join(corpus, 'MANIFEST.tsv')) && existsSync(join(corpus, 'scatter'));
@@ -54,7 +54,7 @@ function rawFacts(text: string) {
 
 describe.skipIf(!present)('scatter corpus (../shared/corpus/scatter)', () => {
   const rows = present ? manifest() : [];
-  const validate = scatterSchemaValidator();
+  const validate = schemaValidator('scatter');
 
   it('has files to check', () => {
     expect(rows.length).toBeGreaterThan(100);

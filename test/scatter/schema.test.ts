@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseScatter, scatterToJson } from '../../src/formats/scatter/index.js';
 import { legacyText, v1Text, v2Text, xmlText } from './fixtures.js';
-import { scatterSchemaValidator } from './schema.js';
+import { schemaValidator } from '../helpers/schema.js';
 
 describe('schemas/scatter.schema.json', () => {
-  const validate = scatterSchemaValidator();
+  const validate = schemaValidator('scatter');
 
   it.each([
     ['v1', v1Text()],

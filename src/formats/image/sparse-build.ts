@@ -47,10 +47,28 @@ export function buildSparseImage(spec: SparseImageSpec): Uint8Array {
   };
   const dataSize = (chunk: SparseChunkSpec): number =>
     chunk.type === 'raw' ? chunk.data.length : chunk.type === 'dont-care' ? 0 : 4;
-  const size =
-    header.fileHeaderSize +
-    spec.chunks.reduce((sum, chunk) => sum + header.chunkHeaderSize + dataSize(chunk), 0);
-  const out = new Uint8Array(size);
+  const parts: Uint8Array[] = [encodeSparseHeader(header)];
+  for (const chunk of spec.chunks) {
+    parts.push(encodeChunkHeader(chunk.type, blocksOf(chunk), dataSize(chunk), header.chunkHeaderSize));
+    if (chunk.type === 'raw') parts.push(chunk.data);
+    else if (chunk.type !== 'dont-care') {
+      const value = new Uint8Array(4);
+      new DataView(value.buffer).setUint32(0, chunk.type === 'fill' ? chunk.pattern : chunk.crc, true);
+      parts.push(value);
+    }
+  }
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** The file header (padded to `fileHeaderSize`), for writers that stream chunk data themselves. */
+export function encodeSparseHeader(header: SparseHeader): Uint8Array {
+  const out = new Uint8Array(header.fileHeaderSize);
   const view = new DataView(out.buffer);
   view.setUint32(0, SPARSE_MAGIC, true);
   view.setUint16(4, header.majorVersion, true);
@@ -61,16 +79,20 @@ export function buildSparseImage(spec: SparseImageSpec): Uint8Array {
   view.setUint32(16, header.totalBlocks, true);
   view.setUint32(20, header.totalChunks, true);
   view.setUint32(24, header.imageChecksum, true);
-  let at = header.fileHeaderSize;
-  for (const chunk of spec.chunks) {
-    view.setUint16(at, SPARSE_CHUNK_TYPES[chunk.type], true);
-    view.setUint32(at + 4, blocksOf(chunk), true);
-    view.setUint32(at + 8, header.chunkHeaderSize + dataSize(chunk), true);
-    at += header.chunkHeaderSize;
-    if (chunk.type === 'raw') out.set(chunk.data, at);
-    else if (chunk.type === 'fill') view.setUint32(at, chunk.pattern, true);
-    else if (chunk.type === 'crc32') view.setUint32(at, chunk.crc, true);
-    at += dataSize(chunk);
-  }
+  return out;
+}
+
+/** One chunk header (padded to `chunkHeaderSize`); `dataSize` is the bytes that follow it in the file. */
+export function encodeChunkHeader(
+  type: keyof typeof SPARSE_CHUNK_TYPES,
+  blocks: number,
+  dataSize: number,
+  chunkHeaderSize = SPARSE_CHUNK_HEADER_SIZE,
+): Uint8Array {
+  const out = new Uint8Array(chunkHeaderSize);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, SPARSE_CHUNK_TYPES[type], true);
+  view.setUint32(4, blocks, true);
+  view.setUint32(8, chunkHeaderSize + dataSize, true);
   return out;
 }

@@ -1,0 +1,35 @@
+/** `romctl check`: gather the package's facts in one streaming pass, run the rules, build the report. */
+import { collectFacts, type CollectOptions } from './collect.js';
+import { buildReport, type Report } from './report.js';
+import type { DeviceFacts } from './facts.js';
+import { DEVICE_RULES } from './rules/device-rules.js';
+import { PACKAGE_RULES } from './rules/index.js';
+
+export interface CheckOptions extends CollectOptions {
+  /** the target device (`--device`): adds the device rules */
+  device?: DeviceFacts;
+}
+
+export async function checkPackage(path: string, options: CheckOptions = {}): Promise<Report> {
+  const facts = await collectFacts(path, options);
+  if (!options.device) return buildReport(facts, PACKAGE_RULES);
+  facts.device = options.device;
+  return buildReport(facts, [...PACKAGE_RULES, ...DEVICE_RULES]);
+}
+
+export { collectFacts, collectFromView, type CollectOptions } from './collect.js';
+export type {
+  DeviceFacts,
+  DeviceLayoutFacts,
+  DeviceVariantFacts,
+  ImageFacts,
+  KnownGoodFacts,
+  PackageFacts,
+  PlanMode,
+  ResolvedFile,
+} from './facts.js';
+export { bySeverity, verdictOf, type Finding, type Severity, type Subject, type Verdict } from './finding.js';
+export { buildReport, runRules, type Report } from './report.js';
+export type { Rule } from './rule.js';
+export { PACKAGE_RULES } from './rules/index.js';
+export { DEVICE_RULES } from './rules/device-rules.js';

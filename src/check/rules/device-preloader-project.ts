@@ -1,0 +1,29 @@
+import type { Rule } from '../rule.js';
+import { finding } from '../rule.js';
+import { packagePreloaders, preloaderProject } from './device-preloader-files.js';
+
+/** The preloader must be built for the device's board (its project), not for a look-alike. */
+export const devicePreloaderProjectRule: Rule = {
+  name: 'device preloader project',
+  codes: ['device.preloader-project'],
+  check(facts) {
+    const device = facts.device;
+    if (!device || device.preloaderProjects.length === 0) return [];
+    const known = new Set(device.preloaderProjects.map((project) => project.toLowerCase()));
+    return packagePreloaders(facts).flatMap((preloader) => {
+      const project = preloaderProject(preloader);
+      if (project === null || known.has(project.toLowerCase())) return [];
+      return [
+        finding(
+          'device.preloader-project',
+          'error',
+          `the preloader is built for project ${project}, ${device.codename} uses ` +
+            `${device.preloaderProjects.join(' or ')}`,
+          { file: preloader.path, partition: preloader.partition },
+          `do not flash this preloader: leave it out (untick it) or use ${device.codename}'s own package`,
+          ['S_FT_ENABLE_DRAM_FAIL (4032)', 'BROM only (MTK USB Port, 0e8d:0003)'],
+        ),
+      ];
+    });
+  },
+};

@@ -1,0 +1,19 @@
+import type { Rule } from '../rule.js';
+import { checksumRule } from './checksum.js';
+import { dataSafetyRule } from './data-safety.js';
+import { filesPresentRule } from './files-present.js';
+import { imageSizeRule } from './image-size.js';
+import { imageTypeRule } from './image-type.js';
+import { packageKindRule } from './package-kind.js';
+import { scatterLayoutRule } from './scatter-layout.js';
+
+/** The package-level rules, in the order their findings read best. Preloader and device rules join here. */
+export const PACKAGE_RULES: readonly Rule[] = [
+  packageKindRule,
+  scatterLayoutRule,
+  filesPresentRule,
+  imageSizeRule,
+  imageTypeRule,
+  checksumRule,
+  dataSafetyRule,
+];

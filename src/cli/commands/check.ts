@@ -1,0 +1,30 @@
+import { Option, type Command } from 'commander';
+import type { CommandRunner } from '../context.js';
+
+export interface CheckCommandOptions {
+  mode: 'download' | 'upgrade' | 'format-all';
+  /** `CODENAME[@variant]`: judge the package against this registry device */
+  device?: string;
+  /** a registry folder instead of the embedded one */
+  registry?: string;
+}
+
+export function registerCheck(program: Command, runner: CommandRunner): void {
+  program
+    .command('check <package>')
+    .description('check a ROM package (zip, tgz, folder or scatter file) before it goes near a phone')
+    .addOption(
+      new Option('--mode <mode>', 'the flash plan to judge: download only, firmware upgrade, or format all')
+        .choices(['download', 'upgrade', 'format-all'])
+        .default('download'),
+    )
+    .option('--device <codename[@variant]>', 'the phone it is for: chip, storage, layout, preloader and memory checks')
+    .option('--registry <dir>', 'with --device: a registry folder instead of the embedded one (also ROMCTL_REGISTRY)')
+    .addHelpText('after', '\nExit: 0 pass or warnings, 1 refused, 2 unreadable input.')
+    .action(
+      runner.action(async (output, path: string, options: CheckCommandOptions) => {
+        const { runCheck } = await import('./check-run.js');
+        return runCheck(output, path, options);
+      }),
+    );
+}

@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ByteSum16, writeChecksumIni } from '../formats/checksum-ini.js';
+import { buildPreloader, type BuildPreloaderOptions } from '../formats/preloader/index.js';
+import type { Partition, Scatter } from '../formats/scatter/model.js';
+import { writeScatterYaml } from '../formats/scatter/index.js';
+import { imageChunks, type ImageSpec } from './images.js';
+
+/**
+ * The test ROM builder: writes a realistic SP Flash Tool package (V1.1.2 scatter, GFH preloader with EMI records,
+ * raw / sparse / ext4 / boot images, Checksum.ini) from a description. Tests, the benchmark and the demo use it;
+ * every image is streamed to disk, so multi-GiB packages cost no memory.
+ */
+export interface RomPartitionSpec {
+  name: string;
+  size: bigint;
+  /** scatter image type; default from the image: SV5_BL_BIN preloader, EXT4_IMG sparse/ext4, else NORMAL_ROM */
+  type?: string;
+  region?: string;
+  operationType?: string;
+  /** the image to write; none → `file_name: NONE`, not downloaded */
+  image?: ImageSpec | 'preloader';
+  /** default `<name>.img` (`preloader_<project>.bin` for the preloader) */
+  fileName?: string;
+  /** default: true when there is an image */
+  download?: boolean;
+  /** end-relative reserved entry (`0xFFFF....` address) */
+  reservedAt?: bigint;
+}
+
+export interface RomSpec {
+  platform: string;
+  project: string;
+  storage: 'EMMC' | 'UFS';
+  partitions: RomPartitionSpec[];
+  preloader: BuildPreloaderOptions;
+  /** Checksum.ini: written with the switch on (default), off, or not at all */
+  checksum?: 'on' | 'off' | 'none';
+  /** partition name → value to write instead of the true sum (a damaged-image fixture) */
+  checksumOverride?: Record<string, number>;
+}
+
+export interface BuiltFile {
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+  byteSum16: number;
+}
+
+export interface BuiltRom {
+  dir: string;
+  scatterPath: string;
+  files: BuiltFile[];
+}
+
+const MiB = 1024n * 1024n;
+
+function regionFor(spec: RomSpec, partition: RomPartitionSpec): string {
+  if (partition.region) return partition.region;
+  const boot = partition.image === 'preloader';
+  if (spec.storage === 'UFS') return boot ? 'UFS_LU0_LU1' : 'UFS_LU2';
+  return boot ? 'EMMC_BOOT1_BOOT2' : 'EMMC_USER';
+}
+
+function defaultType(partition: RomPartitionSpec): string {
+  if (partition.image === 'preloader') return 'SV5_BL_BIN';
+  const kind = partition.image?.kind;
+  return kind === 'sparse' || kind === 'ext4' ? 'EXT4_IMG' : 'NORMAL_ROM';
+}
+
+function fileNameFor(spec: RomSpec, partition: RomPartitionSpec): string | null {
+  if (!partition.image) return null;
+  if (partition.fileName) return partition.fileName;
+  return partition.image === 'preloader' ? `preloader_${spec.project}.bin` : `${partition.name}.img`;
+}
+
+/** The scatter model for a spec: boot-area partitions at 0 of their region, the rest packed in order. */
+export function scatterFor(spec: RomSpec): Scatter {
+  const next = new Map<string, bigint>();
+  const partitions: Partition[] = spec.partitions.map((partition, index) => {
+    const region = regionFor(spec, partition);
+    const start = partition.reservedAt ?? next.get(region) ?? 0n;
+    if (partition.reservedAt === undefined) next.set(region, start + partition.size);
+    const fileName = fileNameFor(spec, partition);
+    return {
+      index,
+      name: partition.name,
+      fileName,
+      fileNameImplied: false,
+      isDownload: partition.download ?? fileName !== null,
+      type: partition.type ?? defaultType(partition),
+      operationType: partition.operationType ?? (partition.image === 'preloader' ? 'BOOTLOADERS' : 'UPDATE'),
+      region,
+      storage: `HW_STORAGE_${spec.storage}`,
+      linearStart: start,
+      physicalStart: start,
+      size: partition.size,
+      sizeDerived: false,
+      isReserved: partition.reservedAt !== undefined,
+      boundaryCheck: partition.reservedAt === undefined,
+      extra: {
+        is_upgradable: String(partition.image !== undefined),
+        empty_boot_needed: 'false',
+        reserve: '0x00',
+      },
+      line: 0,
+    };
+  });
+  return {
+    format: 'v1',
+    configVersion: 'V1.1.2',
+    platform: spec.platform,
+    project: spec.project,
+    extra: {},
+    layouts: [
+      {
+        storage: spec.storage,
+        bootChannel: spec.storage === 'UFS' ? 'UFSHCI_0' : 'MSDC_0',
+        blockSize: spec.storage === 'UFS' ? 0x80000n : 0x20000n,
+        extra: {},
+        partitions,
+      },
+    ],
+    notes: [],
+  };
+}
+
+async function writeImage(
+  path: string,
+  chunks: Iterable<Uint8Array>,
+): Promise<Omit<BuiltFile, 'name' | 'path'>> {
+  const hash = createHash('sha256');
+  const sum = new ByteSum16();
+  let size = 0;
+  await pipeline(function* () {
+    for (const chunk of chunks) {
+      hash.update(chunk);
+      sum.push(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+  }, createWriteStream(path));
+  return { size, sha256: hash.digest('hex'), byteSum16: sum.value };
+}
+
+/** Writes the package as a folder: scatter, images, Checksum.ini. Returns what it wrote with hashes and sums. */
+export async function buildRomFolder(spec: RomSpec, dir: string): Promise<BuiltRom> {
+  await mkdir(dir, { recursive: true });
+  const scatter = scatterFor(spec);
+  const scatterPath = join(dir, `${spec.platform}_Android_scatter.txt`);
+  await writeFile(scatterPath, writeScatterYaml(scatter));
+  const files: BuiltFile[] = [];
+  const written = new Map<string, BuiltFile>();
+  for (const [index, partition] of spec.partitions.entries()) {
+    const fileName = fileNameFor(spec, partition);
+    if (!partition.image || fileName === null) continue;
+    let file = written.get(fileName);
+    if (!file) {
+      const chunks =
+        partition.image === 'preloader'
+          ? [buildPreloader(spec.preloader)]
+          : imageChunks(partition.image, index + 1);
+      const path = join(dir, fileName);
+      file = { name: partition.name, path, ...(await writeImage(path, chunks)) };
+      written.set(fileName, file);
+    }
+    files.push({ ...file, name: partition.name });
+  }
+  if ((spec.checksum ?? 'on') !== 'none') {
+    const entries = files.map((file) => ({
+      name: file.name,
+      value: spec.checksumOverride?.[file.name] ?? file.byteSum16,
+    }));
+    await writeFile(
+      join(dir, 'Checksum.ini'),
+      writeChecksumIni(entries, { enabled: spec.checksum !== 'off' }),
+    );
+  }
+  return { dir, scatterPath, files };
+}
+
+export interface DefaultRomOptions {
+  /** bytes of data in the system image (sparse); default 4 MiB */
+  systemData?: number;
+  /** expanded size of the system image; default 64 MiB */
+  systemSize?: number;
+}
+
+/**
+ * A realistic MT6797 (Redmi Note 4 MTK, "nikel"-like) package: the partition names, types and operation types
+ * of an MT6797 V1.1.2 scatter, with small images by default. The preloader carries v00 discrete LPDDR3 records.
+ */
+export function defaultRomSpec(options: DefaultRomOptions = {}): RomSpec {
+  const systemSize = BigInt(options.systemSize ?? 64 * 1024 * 1024);
+  const systemPartition = ((systemSize + MiB - 1n) / MiB) * MiB + 16n * MiB;
+  const kib = (n: number) => BigInt(n) * 1024n;
+  return {
+    platform: 'MT6797',
+    project: 'lcsh6797_6c_lw_m',
+    storage: 'EMMC',
+    preloader: {
+      fileName: 'preloader_lcsh6797_6c_lw_m.bin',
+      platform: 'MT6797',
+      bloaderVersion: 0,
+      records: [
+        { package: 'discrete', dram: 'LPDDR3', dramVendorId: 0x01, rankSizes: [0x40000000n, 0x40000000n] },
+        { package: 'discrete', dram: 'LPDDR3', dramVendorId: 0x06, rankSizes: [0x40000000n, 0x40000000n] },
+        { package: 'discrete', dram: 'LPDDR3', dramVendorId: 0xff, rankSizes: [0x60000000n, 0x60000000n] },
+      ],
+    },
+    partitions: [
+      { name: 'preloader', size: kib(256), image: 'preloader' },
+      { name: 'pgpt', size: kib(512), operationType: 'INVISIBLE' },
+      { name: 'recovery', size: 16n * MiB, image: { kind: 'boot', size: 6 * 1024 * 1024 } },
+      { name: 'para', size: kib(512), operationType: 'INVISIBLE' },
+      { name: 'expdb', size: 10n * MiB, operationType: 'INVISIBLE' },
+      { name: 'frp', size: MiB, operationType: 'INVISIBLE' },
+      { name: 'nvcfg', size: 32n * MiB, type: 'EXT4_IMG', operationType: 'PROTECTED' },
+      { name: 'nvdata', size: 64n * MiB, type: 'EXT4_IMG', operationType: 'INVISIBLE' },
+      { name: 'metadata', size: 32n * MiB, operationType: 'INVISIBLE' },
+      { name: 'protect1', size: 8n * MiB, type: 'EXT4_IMG', operationType: 'PROTECTED' },
+      { name: 'protect2', size: 8n * MiB, type: 'EXT4_IMG', operationType: 'PROTECTED' },
+      { name: 'seccfg', size: kib(512), operationType: 'INVISIBLE' },
+      { name: 'proinfo', size: 3n * MiB, operationType: 'PROTECTED' },
+      { name: 'md1img', size: 48n * MiB, image: { kind: 'raw', size: 1536 * 1024 } },
+      { name: 'nvram', size: 5n * MiB, operationType: 'BINREGION' },
+      { name: 'lk', size: kib(512), image: { kind: 'raw', size: 300 * 1024 }, fileName: 'lk.bin' },
+      { name: 'lk2', size: kib(512), image: { kind: 'raw', size: 300 * 1024 }, fileName: 'lk.bin' },
+      { name: 'boot', size: 16n * MiB, image: { kind: 'boot', size: 8 * 1024 * 1024 } },
+      { name: 'logo', size: 8n * MiB, image: { kind: 'raw', size: 1024 * 1024 }, fileName: 'logo.bin' },
+      { name: 'tee1', size: 5n * MiB, image: { kind: 'raw', size: 400 * 1024 }, fileName: 'trustzone.bin' },
+      { name: 'tee2', size: 5n * MiB, image: { kind: 'raw', size: 400 * 1024 }, fileName: 'trustzone.bin' },
+      {
+        name: 'system',
+        size: systemPartition,
+        image: {
+          kind: 'sparse',
+          expandedSize: Number(systemSize),
+          dataBytes: options.systemData ?? 4 * 1024 * 1024,
+        },
+      },
+      {
+        name: 'cache',
+        size: 64n * MiB,
+        image: { kind: 'sparse', expandedSize: 64 * 1024 * 1024, dataBytes: 64 * 1024 },
+      },
+      {
+        name: 'userdata',
+        size: 256n * MiB,
+        image: { kind: 'sparse', expandedSize: 128 * 1024 * 1024, dataBytes: 128 * 1024 },
+      },
+      { name: 'flashinfo', size: 16n * MiB, operationType: 'RESERVED', reservedAt: 0xffff0080n },
+      { name: 'sgpt', size: kib(512), operationType: 'RESERVED', reservedAt: 0xffff0000n },
+    ],
+  };
+}
