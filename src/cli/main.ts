@@ -6,6 +6,8 @@ import { registerScatter } from './commands/scatter.js';
 import { registerPreloader } from './commands/preloader.js';
 import { registerExplain } from './commands/explain.js';
 import { registerCheck } from './commands/check.js';
+import { registerDetect } from './commands/detect.js';
+import { registerSim } from './commands/sim.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -34,6 +36,8 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerPreloader(program, runner);
   registerExplain(program, runner);
   registerCheck(program, runner);
+  registerDetect(program, runner);
+  registerSim(program, runner);
   return program;
 }
 

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ExitCode, RomctlError } from '../../errors.js';
+import { SimPhone, resolveSimProfile, startPtySim } from '../../sim/index.js';
+import { readUserFile } from '../input.js';
+import type { Output } from '../output.js';
+
+export interface SimOptions {
+  profile: string;
+  pty?: string;
+  storage?: string;
+  preloader?: string;
+  brom?: boolean;
+}
+
+/** settles on Ctrl-C or SIGTERM */
+function interrupted(): Promise<void> {
+  return new Promise((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/**
+ * Starts the simulated phone on a pty and prints the host-side port; runs until `until` settles (Ctrl-C for the
+ * CLI) or the phone stops, then removes socat, the ptys and any temporary storage.
+ */
+export async function runSim(
+  output: Output,
+  options: SimOptions,
+  until: Promise<void> = interrupted(),
+): Promise<number> {
+  const profile = resolveSimProfile(options.profile);
+  const preloader =
+    options.preloader === undefined ? null : await readUserFile(options.preloader, 'preloader');
+  if (preloader && preloader.length > profile.storage.layout.boot1) {
+    throw new RomctlError(
+      `the preloader has ${preloader.length} bytes, boot1 holds ${profile.storage.layout.boot1}`,
+      {
+        where: options.preloader,
+        hint: 'give a preloader image, not a whole boot area or firmware file',
+      },
+    );
+  }
+  const phone = await SimPhone.create({ profile, storagePath: options.storage });
+  const dir = await mkdtemp(join(tmpdir(), 'romctl-sim-pty-'));
+  try {
+    if (preloader) await phone.storage.write('boot1', 0, preloader);
+    const boot = await phone.reboot({ holdDownloadKey: options.brom === true });
+    const sim = await startPtySim(
+      phone,
+      dir,
+      options.pty === undefined ? {} : { hostPath: resolve(options.pty) },
+    );
+    const usbId = `0e8d:${phone.usbId.productId.toString(16).padStart(4, '0')}`;
+    if (output.json) {
+      output.printJson({
+        port: sim.hostPath,
+        profile: profile.codename,
+        chip: profile.chip.names[0],
+        mode: boot.mode,
+        usbId,
+        reason: boot.reason,
+      });
+    } else {
+      output.line(sim.hostPath);
+      output.note(
+        `${profile.label}: ${boot.mode === 'brom' ? 'BROM' : 'preloader'} mode (${usbId}): ${boot.reason}`,
+      );
+      output.note(`use --port ${sim.hostPath}; Ctrl-C stops the phone`);
+    }
+    await Promise.race([until, sim.served]);
+    await sim.stop();
+    return ExitCode.ok;
+  } finally {
+    await phone.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Writes DA container files for tests and the simulated phone. The regions hold no code, only a marker the
+ * simulated phone recognises (`ROMCTL-SIM-DA1 XFLASH hw=0x6797 da2-sha256=…`), so no real DA is ever needed.
+ */
+import { createHash } from 'node:crypto';
+import { ExitCode, RomctlError } from '../../errors.js';
+import {
+  DA_ENTRY_MAGIC,
+  DA_ENTRY_SIZE,
+  DA_FILE_MAGIC,
+  DA_FILE_TAG,
+  DA_HEADER_SIZE,
+  DA_OLD_ENTRY_SIZE,
+  DA_REGION_SIZE,
+  DA_REGION_SLOTS,
+} from './container.js';
+
+export type SimDaProtocol = 'xflash' | 'legacy';
+
+export interface BuildDaRegion {
+  bytes: Uint8Array;
+  loadAddress: number;
+  signatureLength: number;
+}
+
+export interface BuildDaEntry {
+  /** DA code, e.g. 0x6797 */
+  hwCode: number;
+  hwSubCode?: number;
+  hwVersion?: number;
+  swVersion?: number;
+  pageSize?: number;
+  /** what the generated DA1/DA2 say they speak; default xflash */
+  protocol?: SimDaProtocol;
+  /** explicit regions instead of the generated env/DA1/DA2 triple */
+  regions?: BuildDaRegion[];
+}
+
+export interface BuildDaContainerOptions {
+  identifier?: string;
+  entries: BuildDaEntry[];
+  /** the old 0xD8-byte entry layout (no sw_version) */
+  oldLayout?: boolean;
+}
+
+export const SIM_DA_SIGNATURE_LENGTH = 0x100;
+export const SIM_DA1_ADDRESS = 0x200000;
+export const SIM_DA2_ADDRESS = 0x40000000;
+
+const MARKER = 'ROMCTL-SIM-DA';
+
+function buildError(message: string): RomctlError {
+  return new RomctlError(`buildDaContainer: ${message}`, { exitCode: ExitCode.internal });
+}
+
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+/** A marker blob padded with a deterministic pattern and a signature-sized tail. */
+function markerBlob(text: string, bodySize: number, signatureLength: number): Uint8Array {
+  const head = ascii(`${text}\n`);
+  const blob = new Uint8Array(Math.max(bodySize, head.length) + signatureLength);
+  for (let i = 0; i < blob.length; i++) blob[i] = (i * 131 + 7) & 0xff;
+  blob.set(head);
+  return blob;
+}
+
+/** The generated DA2 body (without signature) and DA1 (with signature), DA1 carrying DA2's hash as real DA1s do. */
+export function simDaStages(
+  hwCode: number,
+  protocol: SimDaProtocol = 'xflash',
+): { da1: Uint8Array; da2: Uint8Array } {
+  const name = protocol.toUpperCase();
+  const code = `hw=0x${hwCode.toString(16)}`;
+  const da2 = markerBlob(`${MARKER}2 ${name} ${code}`, 0x800, SIM_DA_SIGNATURE_LENGTH);
+  const da2Hash = sha256Hex(da2.subarray(0, da2.length - SIM_DA_SIGNATURE_LENGTH));
+  const da1 = markerBlob(`${MARKER}1 ${name} ${code} da2-sha256=${da2Hash}`, 0x600, SIM_DA_SIGNATURE_LENGTH);
+  return { da1, da2 };
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface SimDaIdentity {
+  stage: 1 | 2;
+  protocol: SimDaProtocol;
+  hwCode: number;
+  /** DA1 only: the hash DA2 must have */
+  da2Sha256: string | null;
+}
+
+/** What a generated DA blob says it is, or null for anything else (real DA code, garbage). */
+export function readSimDaIdentity(bytes: Uint8Array): SimDaIdentity | null {
+  const head = String.fromCharCode(...bytes.subarray(0, 160));
+  const m = /^ROMCTL-SIM-DA([12]) (XFLASH|LEGACY) hw=0x([0-9a-f]{1,4})(?: da2-sha256=([0-9a-f]{64}))?\n/.exec(
+    head,
+  );
+  if (!m) return null;
+  const stage = m[1] === '1' ? 1 : 2;
+  if (stage === 1 && !m[4]) return null;
+  return {
+    stage,
+    protocol: m[2] === 'XFLASH' ? 'xflash' : 'legacy',
+    hwCode: parseInt(m[3] as string, 16),
+    da2Sha256: m[4] ?? null,
+  };
+}
+
+function generatedRegions(entry: BuildDaEntry): BuildDaRegion[] {
+  const { da1, da2 } = simDaStages(entry.hwCode, entry.protocol);
+  return [
+    { bytes: markerBlob(`${MARKER}-ENV`, 0x40, 0), loadAddress: 0, signatureLength: 0 },
+    { bytes: da1, loadAddress: SIM_DA1_ADDRESS, signatureLength: SIM_DA_SIGNATURE_LENGTH },
+    { bytes: da2, loadAddress: SIM_DA2_ADDRESS, signatureLength: SIM_DA_SIGNATURE_LENGTH },
+  ];
+}
+
+export function buildDaContainer(options: BuildDaContainerOptions): Uint8Array {
+  if (options.entries.length === 0) throw buildError('at least one entry is needed');
+  const entrySize = options.oldLayout ? DA_OLD_ENTRY_SIZE : DA_ENTRY_SIZE;
+  const shift = options.oldLayout ? -4 : 0;
+  const regionsPerEntry = options.entries.map((e) => e.regions ?? generatedRegions(e));
+  const tableEnd = DA_HEADER_SIZE + options.entries.length * entrySize;
+  const blobTotal = regionsPerEntry.flat().reduce((sum, r) => sum + r.bytes.length, 0);
+  const out = new Uint8Array(tableEnd + blobTotal);
+  const view = new DataView(out.buffer);
+  const identifier = options.identifier ?? 'MTK_AllInOne_DA_v3';
+  if (identifier.length > 0x3f) throw buildError('identifier longer than 63 characters');
+  out.set(ascii(DA_FILE_TAG));
+  out.set(ascii(identifier), 0x20);
+  view.setUint32(0x60, 4, true);
+  view.setUint32(0x64, DA_FILE_MAGIC, true);
+  view.setUint32(0x68, options.entries.length, true);
+  let blobAt = tableEnd;
+  options.entries.forEach((entry, index) => {
+    const at = DA_HEADER_SIZE + index * entrySize;
+    const regions = regionsPerEntry[index] as BuildDaRegion[];
+    if (regions.length > DA_REGION_SLOTS) throw buildError(`entry ${index} has more than 10 regions`);
+    view.setUint16(at, DA_ENTRY_MAGIC, true);
+    view.setUint16(at + 2, entry.hwCode, true);
+    view.setUint16(at + 4, entry.hwSubCode ?? 0x8a00, true);
+    view.setUint16(at + 6, entry.hwVersion ?? 0xca00, true);
+    if (!options.oldLayout) view.setUint16(at + 8, entry.swVersion ?? 0, true);
+    view.setUint16(at + 0x0c + shift, entry.pageSize ?? 0, true);
+    view.setUint16(at + 0x10 + shift, 1, true);
+    view.setUint16(at + 0x12 + shift, regions.length, true);
+    regions.forEach((region, r) => {
+      const d = at + 0x14 + shift + r * DA_REGION_SIZE;
+      view.setUint32(d, blobAt, true);
+      view.setUint32(d + 4, region.bytes.length, true);
+      view.setUint32(d + 8, region.loadAddress, true);
+      view.setUint32(d + 12, region.bytes.length - region.signatureLength, true);
+      view.setUint32(d + 16, region.signatureLength, true);
+      out.set(region.bytes, blobAt);
+      blobAt += region.bytes.length;
+    });
+  });
+  return out;
+}

@@ -1,0 +1,49 @@
+import type { SparseSummary } from '../../formats/sparse.js';
+import { sparseExtents } from '../../formats/image/sparse-expand.js';
+
+/** the largest run handed to one write; a multiple of 512 */
+export const SPARSE_RUN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Expands a sparse image into runs of adjacent data (RAW and FILL; DONT_CARE holes end a run), each at most
+ * SPARSE_RUN_BYTES, and hands every run to `flush` in order. Resolves to the sparse summary.
+ */
+export async function sparseRuns(
+  source: AsyncIterable<Uint8Array>,
+  name: string | undefined,
+  flush: (offset: bigint, bytes: Uint8Array) => Promise<void>,
+): Promise<SparseSummary> {
+  const buffer = new Uint8Array(SPARSE_RUN_BYTES);
+  let start = 0n;
+  let filled = 0;
+  const emit = async () => {
+    if (filled > 0) await flush(start, buffer.subarray(0, filled));
+    start += BigInt(filled);
+    filled = 0;
+  };
+  const extents = sparseExtents(source, name);
+  for (;;) {
+    const next = await extents.next();
+    if (next.done) {
+      await emit();
+      return next.value;
+    }
+    const extent = next.value;
+    if (!('bytes' in extent)) {
+      await emit();
+      continue;
+    }
+    if (extent.offset !== start + BigInt(filled)) {
+      await emit();
+      start = extent.offset;
+    }
+    let at = 0;
+    while (at < extent.bytes.length) {
+      const take = Math.min(buffer.length - filled, extent.bytes.length - at);
+      buffer.set(extent.bytes.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+      if (filled === buffer.length) await emit();
+    }
+  }
+}

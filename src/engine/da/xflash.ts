@@ -1,0 +1,453 @@
+/**
+ * Host side of the XFlash (V5) DA protocol, reference §4.4, over any Transport. Bring-up order (see `bringUp`):
+ * DA1 sync and setup → storage info (eMMC CID / UFS id, which DA1 answers before DRAM is up) → the caller's
+ * memory check → INIT_EXT_RAM with the package preloader's EMI block → BOOT_TO (DA2) → flash operations.
+ */
+import { createHash } from 'node:crypto';
+import { ExitCode, RomctlError } from '../../errors.js';
+import type { MemorySpec } from '../../formats/preloader/index.js';
+import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
+import { DaStatusError } from './da-status.js';
+import { gptEntriesLength, parseGptEntries, parseGptHeader, type GptTable } from './gpt.js';
+import { packets, sum16 } from './packets.js';
+import { sparseRuns } from './sparse-runs.js';
+import {
+  decodeChipId,
+  decodeEmmcInfo,
+  decodePacketLengths,
+  decodeUfsInfo,
+  type ChipId,
+  type PacketLengths,
+  type Section,
+  type StorageInfo,
+} from './xflash-info.js';
+import { protocolError, readU32le, u32le, XFlashLink } from './xflash-link.js';
+import {
+  ChecksumLevel,
+  Cmd,
+  Ctrl,
+  DA_SYNC_BYTE,
+  PartitionTableKind,
+  RANGE_PARAM_SIZE,
+  SECTOR,
+  SectionCode,
+  Status,
+  StorageCode,
+} from './xflash-protocol.js';
+
+export type { Section, StorageInfo, PacketLengths, ChipId } from './xflash-info.js';
+
+export interface Progress {
+  done: bigint;
+  total: bigint;
+}
+export type ProgressFn = (progress: Progress) => void;
+
+export interface XFlashOptions {
+  /** wait for one reply; default 5 s */
+  timeoutMs?: number;
+  /** wait for a step that works on the storage (erase, a written packet); default 60 s */
+  longTimeoutMs?: number;
+  /** the BROM client already read DA1's 0xC0 sync byte after JUMP_DA */
+  syncByteConsumed?: boolean;
+  /** SET_CHECKSUM_LEVEL; default USB: the DA verifies every packet's 16-bit sum */
+  checksumLevel?: (typeof ChecksumLevel)[keyof typeof ChecksumLevel];
+}
+
+export interface Da2Image {
+  bytes: Uint8Array;
+  loadAddress: number;
+}
+
+export type ConnectionAgent = 'brom' | 'preloader';
+
+export class XFlashClient {
+  private stage: 1 | 2 = 1;
+  private storage: StorageInfo | null = null;
+  private lengths: PacketLengths | null = null;
+  private agent: ConnectionAgent = 'brom';
+
+  private constructor(
+    private readonly link: XFlashLink,
+    private readonly longTimeoutMs: number,
+  ) {}
+
+  /** DA1 handshake right after JUMP_DA (steps 1–6 of the reference bring-up). */
+  static async start(transport: Transport, options: XFlashOptions = {}): Promise<XFlashClient> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+    const link = new XFlashLink(transport, timeoutMs, `XFlash DA on ${transport.description}`);
+    if (!options.syncByteConsumed) {
+      const sync = await transport.read(1, timeoutMs);
+      if (sync[0] !== DA_SYNC_BYTE) {
+        throw protocolError(`DA1 sent 0x${sync[0]!.toString(16)} instead of its 0xC0 sync byte`, link.where);
+      }
+    }
+    await link.sendU32(Cmd.SYNC_SIGNAL);
+    await link.sendU32(Cmd.SETUP_ENVIRONMENT);
+    // log level 2, log channel UART, host OS Linux, no UFS provisioning
+    await link.send(u32s(2, 1, 1, 0, 0));
+    await link.expectOk('SETUP_ENVIRONMENT');
+    await link.sendU32(Cmd.SETUP_HW_INIT_PARAMS);
+    await link.sendU32(0);
+    await link.expectOk('SETUP_HW_INIT_PARAMS');
+    const ready = await link.readU32('DA1 ready signal');
+    if (ready !== Cmd.SYNC_SIGNAL)
+      throw protocolError(`DA1 ready signal is 0x${ready.toString(16)}, not SYNC`, link.where);
+    const client = new XFlashClient(link, options.longTimeoutMs ?? 60_000);
+    await client.deviceSet(Ctrl.SET_RESET_KEY, u32le(0x68));
+    await client.deviceSet(Ctrl.SET_CHECKSUM_LEVEL, u32le(options.checksumLevel ?? ChecksumLevel.usb));
+    const agent = Buffer.from(await client.deviceGet(Ctrl.GET_CONNECTION_AGENT)).toString('latin1');
+    const name = agent.replace(/\0.*$/s, '');
+    if (name !== 'brom' && name !== 'preloader')
+      throw protocolError(`unknown connection agent '${name}'`, link.where);
+    client.agent = name;
+    return client;
+  }
+
+  /** who loaded DA1: 'brom' means DRAM is not initialised and INIT_EXT_RAM is needed */
+  get connectionAgent(): ConnectionAgent {
+    return this.agent;
+  }
+
+  get where(): string {
+    return this.link.where;
+  }
+
+  /** true until DA2 runs; flash operations need DA2 */
+  get inStage1(): boolean {
+    return this.stage === 1;
+  }
+
+  /** INIT_EXT_RAM is needed only when the boot ROM (not a preloader) loaded DA1 */
+  get needsDramInit(): boolean {
+    return this.agent === 'brom';
+  }
+
+  /** DEVICE_CTRL GET: → DEVICE_CTRL, ← status, → code, ← status, ← data, ← status */
+  async deviceGet(code: number, maxLength = 0x1000): Promise<Uint8Array> {
+    await this.deviceCtrl(code);
+    const data = await this.link.readFrame(maxLength);
+    await this.link.expectOk(`DEVICE_CTRL 0x${code.toString(16)}`);
+    return data;
+  }
+
+  /** DEVICE_CTRL SET: → DEVICE_CTRL, ← status, → code, ← status, → parameter, ← status */
+  async deviceSet(code: number, parameter: Uint8Array): Promise<void> {
+    await this.deviceCtrl(code);
+    await this.link.send(parameter);
+    await this.link.expectOk(`DEVICE_CTRL 0x${code.toString(16)}`);
+  }
+
+  private async deviceCtrl(code: number): Promise<void> {
+    await this.link.sendU32(Cmd.DEVICE_CTRL);
+    await this.link.expectOk('DEVICE_CTRL');
+    await this.link.sendU32(code);
+    await this.link.expectOk(`DEVICE_CTRL 0x${code.toString(16)}`);
+  }
+
+  /**
+   * eMMC or UFS facts, including the id the preloader's EMI records are matched against. DA1 answers this before
+   * INIT_EXT_RAM (mtkclient reads the CID at exactly that point to pick a preloader), so the memory check can run
+   * before DRAM is touched and long before anything is written.
+   */
+  async storageInfo(): Promise<StorageInfo> {
+    if (this.storage) return this.storage;
+    const emmc = decodeEmmcInfo(await this.deviceGet(Ctrl.GET_EMMC_INFO), this.where);
+    const info = emmc ?? decodeUfsInfo(await this.deviceGet(Ctrl.GET_UFS_INFO), this.where);
+    if (!info) {
+      throw new RomctlError('the DA found neither eMMC nor UFS storage', {
+        exitCode: ExitCode.device,
+        where: this.where,
+        hint: 'NAND/NOR phones are not supported; otherwise the storage is not responding (hardware fault)',
+      });
+    }
+    this.storage = info;
+    return info;
+  }
+
+  async chipId(): Promise<ChipId> {
+    return decodeChipId(await this.deviceGet(Ctrl.GET_CHIP_ID), this.where);
+  }
+
+  /**
+   * INIT_EXT_RAM: → cmd, ← status, → u32 length, → the MTK_BLOADER_INFO block, ← status. A DA whose memory is
+   * not in the block answers with a failure status (e.g. STATUS_EMI_SETTING_VERSION_ERROR 0xC0040050).
+   */
+  async initExtRam(emiBlock: Uint8Array): Promise<void> {
+    this.requireStage(1, 'INIT_EXT_RAM');
+    await this.link.sendU32(Cmd.INIT_EXT_RAM);
+    await this.link.expectOk('INIT_EXT_RAM');
+    await this.link.sendU32(emiBlock.length);
+    await this.link.send(emiBlock);
+    const status = await this.link.readStatus(this.longTimeoutMs);
+    if (status !== Status.OK) {
+      throw new DaStatusError(
+        status,
+        'INIT_EXT_RAM (DRAM setup with the preloader EMI settings)',
+        this.where,
+        "the preloader's EMI records do not fit this phone's memory: use the preloader made for this exact variant " +
+          '(S_FT_ENABLE_DRAM_FAIL in SP Flash Tool)',
+      );
+    }
+  }
+
+  /** BOOT_TO: → cmd, ← status, → u64 address + u64 length, → DA2 (without signature), ← status, ← SYNC or 0 */
+  async bootTo(da2: Da2Image): Promise<void> {
+    this.requireStage(1, 'BOOT_TO');
+    await this.link.sendU32(Cmd.BOOT_TO);
+    await this.link.expectOk('BOOT_TO');
+    const param = new Uint8Array(16);
+    new DataView(param.buffer).setBigUint64(0, BigInt(da2.loadAddress), true);
+    new DataView(param.buffer).setBigUint64(8, BigInt(da2.bytes.length), true);
+    await this.link.send(param);
+    await this.link.send(da2.bytes);
+    await this.link.expectOk('BOOT_TO (DA2 upload)', this.longTimeoutMs);
+    const second = await this.link.readStatus(this.longTimeoutMs);
+    if (second !== Cmd.SYNC_SIGNAL && second !== Status.OK)
+      throw new DaStatusError(second, 'BOOT_TO (DA2 start)', this.where);
+    this.stage = 2;
+  }
+
+  /**
+   * The whole bring-up. `checkMemory` sees the storage info (build a MemorySpec with `memorySpecOf` and run the
+   * preloader EMI rule) and throws to stop before INIT_EXT_RAM: a wrong preloader is refused before DRAM setup,
+   * DA2 or any write.
+   */
+  static async bringUp(
+    transport: Transport,
+    options: XFlashOptions & {
+      emiBlock: Uint8Array;
+      da2: Da2Image;
+      checkMemory: (info: StorageInfo) => void | Promise<void>;
+    },
+  ): Promise<XFlashClient> {
+    const client = await XFlashClient.start(transport, options);
+    await options.checkMemory(await client.storageInfo());
+    if (client.needsDramInit) await client.initExtRam(options.emiBlock);
+    await client.bootTo(options.da2);
+    return client;
+  }
+
+  async packetLengths(): Promise<PacketLengths> {
+    this.lengths ??= decodePacketLengths(await this.deviceGet(Ctrl.GET_PACKET_LENGTH), this.where);
+    return this.lengths;
+  }
+
+  /** GPT from the user area (header at LBA 1, then its entry array); null on a device without one. */
+  async partitionTable(): Promise<GptTable | null> {
+    this.requireStage(2, 'reading the partition table');
+    const kind = readU32le(await this.deviceGet(Ctrl.GET_PARTITION_TBL_CATA));
+    if (kind !== PartitionTableKind.gpt) {
+      throw new RomctlError(
+        `the DA reports partition-table kind 0x${kind.toString(16)} (PMT); only GPT is supported`,
+        {
+          exitCode: ExitCode.device,
+          where: this.where,
+        },
+      );
+    }
+    const { blockSize } = await this.storageInfo();
+    const header = parseGptHeader(
+      await this.readAll('user', BigInt(blockSize), BigInt(blockSize)),
+      blockSize,
+      this.where,
+    );
+    if (!header) return null;
+    const length = BigInt(Math.ceil(gptEntriesLength(header) / blockSize) * blockSize);
+    const entries = await this.readAll('user', header.entriesLba * BigInt(blockSize), length);
+    return parseGptEntries(header, entries, this.where);
+  }
+
+  /**
+   * WRITE_DATA of `length` bytes at a sector-aligned byte `address`: → cmd, ← status, → parameters, ← status;
+   * per packet → u32 0, → u32 16-bit sum, → data (the last zero-padded to 512 bytes), ← status; ← final status.
+   */
+  async write(
+    section: Section,
+    address: bigint,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    length: bigint,
+    onProgress?: ProgressFn,
+  ): Promise<void> {
+    this.requireStage(2, 'writing');
+    const where = `${this.where}, ${section} @ 0x${address.toString(16)}`;
+    if (address % BigInt(SECTOR) !== 0n)
+      throw rangeError(`write address is not ${SECTOR}-byte aligned`, where);
+    if (length === 0n) return;
+    const { write: packetLength } = await this.packetLengths();
+    const padded = roundUp(length);
+    await this.rangeCommand(Cmd.WRITE_DATA, 'WRITE_DATA', section, address, padded);
+    let done = 0n;
+    for await (const packet of packets(data, length, packetLength, where)) {
+      const body =
+        packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUp(BigInt(packet.length))));
+      await this.link.sendU32(0);
+      await this.link.sendU32(sum16(body));
+      await this.link.send(body);
+      await this.link.expectOk(`WRITE_DATA packet at +0x${done.toString(16)}`, this.longTimeoutMs);
+      done += BigInt(packet.length);
+      onProgress?.({ done, total: length });
+    }
+    await this.link.expectOk('WRITE_DATA (completion)', this.longTimeoutMs);
+  }
+
+  /**
+   * Writes an Android sparse image expanded: RAW and FILL data are written, DONT_CARE holes are skipped.
+   * Adjacent extents are merged into one WRITE_DATA of up to 8 MiB. Returns the expanded size.
+   */
+  async writeSparse(
+    section: Section,
+    address: bigint,
+    source: AsyncIterable<Uint8Array>,
+    options: { onProgress?: ProgressFn; expandedSize?: bigint; limit?: bigint; name?: string } = {},
+  ): Promise<bigint> {
+    let written = 0n;
+    const summary = await sparseRuns(source, options.name, async (offset, bytes) => {
+      const end = offset + BigInt(bytes.length);
+      if (options.limit !== undefined && end > options.limit) {
+        throw rangeError(
+          `the expanded image reaches 0x${end.toString(16)}, past the partition size`,
+          this.where,
+        );
+      }
+      await this.write(section, address + offset, bytes, BigInt(bytes.length));
+      written = end;
+      options.onProgress?.({ done: written, total: options.expandedSize ?? written });
+    });
+    return BigInt(summary.totalBlocks) * BigInt(summary.blockSize);
+  }
+
+  /**
+   * READ_DATA: → cmd, ← status, → parameters, ← status, ← status; then ← data frame, → ack (u32 0) until
+   * `length` bytes arrived (a 4-byte frame instead is the DA's completion flag); ← final status.
+   */
+  async *read(
+    section: Section,
+    address: bigint,
+    length: bigint,
+    onProgress?: ProgressFn,
+  ): AsyncGenerator<Uint8Array> {
+    this.requireStage(2, 'reading');
+    if (length === 0n) return;
+    const { read: packetLength } = await this.packetLengths();
+    await this.rangeCommand(Cmd.READ_DATA, 'READ_DATA', section, address, length);
+    await this.link.expectOk('READ_DATA');
+    let done = 0n;
+    while (done < length) {
+      const frame = await this.link.readFrame(Math.max(packetLength, 8), this.longTimeoutMs);
+      if (frame.length === 4 || frame.length === 2) {
+        const flag = frame.length === 4 ? readU32le(frame) : frame[0]! | (frame[1]! << 8);
+        throw flag === 0
+          ? protocolError(`READ_DATA ended after ${done} of ${length} bytes`, this.where)
+          : new DaStatusError(flag, 'READ_DATA', this.where);
+      }
+      if (BigInt(frame.length) > length - done) {
+        throw protocolError(
+          `READ_DATA sent ${frame.length} bytes, only ${length - done} were left`,
+          this.where,
+        );
+      }
+      await this.link.sendU32(0);
+      done += BigInt(frame.length);
+      onProgress?.({ done, total: length });
+      yield frame;
+    }
+    await this.link.expectOk('READ_DATA (completion)');
+  }
+
+  /** A small range in one buffer (partition tables, headers). */
+  async readAll(section: Section, address: bigint, length: bigint): Promise<Uint8Array> {
+    if (length > 256n * 1024n * 1024n)
+      throw rangeError('readAll is for small ranges; stream with read()', this.where);
+    const out = new Uint8Array(Number(length));
+    let at = 0;
+    for await (const piece of this.read(section, address, length)) {
+      out.set(piece, at);
+      at += piece.length;
+    }
+    return out;
+  }
+
+  /** SHA-256 of a range as the phone holds it, by reading it back: the verify step after a write. */
+  async sha256(section: Section, address: bigint, length: bigint, onProgress?: ProgressFn): Promise<string> {
+    const hash = createHash('sha256');
+    for await (const piece of this.read(section, address, length, onProgress)) hash.update(piece);
+    return hash.digest('hex');
+  }
+
+  /**
+   * FORMAT (erase): → cmd, ← status, → parameters, ← status, ← S; while S is STATUS_CONTINUE: ← progress
+   * frame, → ack, ← S; success is STATUS_COMPLETE.
+   */
+  async format(section: Section, address: bigint, length: bigint, onProgress?: ProgressFn): Promise<void> {
+    this.requireStage(2, 'formatting');
+    await this.rangeCommand(Cmd.FORMAT, 'FORMAT', section, address, length);
+    for (;;) {
+      const status = await this.link.readStatus(this.longTimeoutMs);
+      if (status === Status.COMPLETE) break;
+      if (status !== Status.CONTINUE) throw new DaStatusError(status, 'FORMAT', this.where);
+      const percent = await this.link.readU32('FORMAT progress', this.longTimeoutMs);
+      await this.link.sendU32(0);
+      if (percent <= 100) onProgress?.({ done: (length * BigInt(percent)) / 100n, total: length });
+    }
+    onProgress?.({ done: length, total: length });
+  }
+
+  /** SHUTDOWN: → cmd, ← status, → 8 × u32 (flags, wdt, async, boot mode, dl bit, rtc, usb, 0), ← status */
+  async shutdown(bootMode: 'normal' | 'home' | 'fastboot' = 'normal'): Promise<void> {
+    const mode = { normal: 0, home: 1, fastboot: 2 }[bootMode];
+    await this.link.sendU32(Cmd.SHUTDOWN);
+    await this.link.expectOk('SHUTDOWN');
+    await this.link.send(u32s(mode === 0 ? 0 : 1, 0, 0, mode, 0, 0, 0, 0));
+    await this.link.expectOk('SHUTDOWN');
+  }
+
+  /** → cmd, ← status, → storage/section/address/length + NAND extension, ← status */
+  private async rangeCommand(cmd: number, name: string, section: Section, address: bigint, length: bigint) {
+    const { kind } = await this.storageInfo();
+    const param = new Uint8Array(RANGE_PARAM_SIZE);
+    const view = new DataView(param.buffer);
+    view.setUint32(0, StorageCode[kind], true);
+    view.setUint32(4, SectionCode[kind][section], true);
+    view.setBigUint64(8, address, true);
+    view.setBigUint64(16, length, true);
+    await this.link.sendU32(cmd);
+    await this.link.expectOk(name);
+    await this.link.send(param);
+    await this.link.expectOk(`${name} ${section} 0x${address.toString(16)}+0x${length.toString(16)}`);
+  }
+
+  private requireStage(stage: 1 | 2, what: string): void {
+    if (this.stage === stage) return;
+    throw new RomctlError(
+      stage === 2 ? `${what} needs DA2: run bootTo first` : `${what} is a DA1 step and DA2 already runs`,
+      { exitCode: ExitCode.internal, where: this.where },
+    );
+  }
+}
+
+/** What the DA told about the memory, in the form the preloader EMI rule (matchMemory) takes. */
+export function memorySpecOf(info: StorageInfo): MemorySpec {
+  return { storage: { kind: info.kind, id: info.id }, dram: null, dramVendorId: null, rankSizes: null };
+}
+
+function u32s(...values: number[]): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  values.forEach((v, i) => new DataView(out.buffer).setUint32(i * 4, v, true));
+  return out;
+}
+
+function roundUp(length: bigint): bigint {
+  const sector = BigInt(SECTOR);
+  return ((length + sector - 1n) / sector) * sector;
+}
+
+function padTo(bytes: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(bytes);
+  return out;
+}
+
+function rangeError(message: string, where: string): RomctlError {
+  return new RomctlError(message, { exitCode: ExitCode.internal, where });
+}

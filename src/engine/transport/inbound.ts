@@ -1,0 +1,116 @@
+import { TransportError } from './types.js';
+
+interface PendingRead {
+  length: number;
+  resolve(bytes: Uint8Array): void;
+  reject(error: TransportError): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const CLOSED_HINT =
+  'the link went away (cable pulled, phone rebooted or port closed): reconnect and start again';
+
+/**
+ * Bytes that have arrived on a link and not been read yet, with exact-length reads served in order. Every
+ * transport pushes what it receives here, so timeouts and close behave the same on serial, pty and memory links.
+ * Bytes that arrived before the link closed can still be read.
+ */
+export class Inbound {
+  private chunks: Uint8Array[] = [];
+  /** read position inside chunks[0] */
+  private head = 0;
+  private buffered = 0;
+  private readonly pending: PendingRead[] = [];
+  private closedWhy: string | null = null;
+
+  constructor(private readonly where: string) {}
+
+  get closed(): boolean {
+    return this.closedWhy !== null;
+  }
+
+  push(bytes: Uint8Array): void {
+    if (this.closed || bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.buffered += bytes.length;
+    this.serve();
+  }
+
+  read(length: number, timeoutMs: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`read length ${length}`);
+    if (this.pending.length === 0 && this.buffered >= length) return Promise.resolve(this.take(length));
+    if (this.closedWhy !== null) return Promise.reject(this.closedError(length, this.closedWhy));
+    return new Promise((resolve, reject) => {
+      const read: PendingRead = { length, resolve, reject, timer: undefined };
+      if (Number.isFinite(timeoutMs)) {
+        read.timer = setTimeout(() => {
+          this.pending.splice(this.pending.indexOf(read), 1);
+          reject(
+            new TransportError(
+              'timeout',
+              `no reply: waited ${timeoutMs} ms for ${length} byte(s), ${this.buffered} came`,
+              {
+                where: this.where,
+                hint: 'the phone stopped answering: check the cable and the phone mode (romctl detect), then retry',
+              },
+            ),
+          );
+        }, timeoutMs);
+      }
+      this.pending.push(read);
+    });
+  }
+
+  discard(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.buffered = 0;
+  }
+
+  /** fails every read the buffered bytes cannot satisfy */
+  close(why: string): void {
+    if (this.closedWhy !== null) return;
+    this.closedWhy = why;
+    for (const read of this.pending.splice(0)) {
+      clearTimeout(read.timer);
+      read.reject(this.closedError(read.length, why));
+    }
+  }
+
+  private closedError(length: number, why: string): TransportError {
+    return new TransportError('closed', `${why} while waiting for ${length} byte(s)`, {
+      where: this.where,
+      hint: CLOSED_HINT,
+    });
+  }
+
+  private serve(): void {
+    while (this.pending.length > 0 && this.buffered >= (this.pending[0] as PendingRead).length) {
+      const read = this.pending.shift() as PendingRead;
+      clearTimeout(read.timer);
+      read.resolve(this.take(read.length));
+    }
+  }
+
+  private take(length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const chunk = this.chunks[0] as Uint8Array;
+      const n = Math.min(length - filled, chunk.length - this.head);
+      out.set(chunk.subarray(this.head, this.head + n), filled);
+      filled += n;
+      this.head += n;
+      if (this.head === chunk.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.buffered -= length;
+    return out;
+  }
+}
+
+export function closedLinkError(where: string, what: string): TransportError {
+  return new TransportError('closed', `${what}: the link is closed`, { where, hint: CLOSED_HINT });
+}

@@ -1,0 +1,205 @@
+import {
+  BromCommand,
+  BromStatus,
+  HANDSHAKE,
+  TargetConfigBit,
+  be16,
+  be32,
+  u16,
+  u32,
+  xor16Checksum,
+} from '../engine/brom-protocol.js';
+import type { Transport } from '../engine/transport/types.js';
+import type { SimPhone } from './phone.js';
+
+export interface DaJump {
+  daImage: Uint8Array;
+  address: number;
+}
+
+/** the largest DA the simulated boot ROM accepts (real DA1 stages are a few hundred KiB) */
+const MAX_DA_LENGTH = 16 * 1024 * 1024;
+/** the most words one READ/WRITE command may move */
+const MAX_WORDS = 0x10000;
+const UPLOAD_CHUNK = 64 * 1024;
+
+/**
+ * The phone side of the BROM / preloader protocol, byte-exact to reference §2: handshake, then commands until
+ * JUMP_DA (returns the uploaded DA) or until the link closes (returns null). Unknown bytes get no answer, as
+ * on a real boot ROM. A lone 0xA0 after the handshake starts a new one, so a host can reconnect.
+ */
+export async function serveBrom(phone: SimPhone, transport: Transport): Promise<DaJump | null> {
+  const session = new BromSession(phone, transport);
+  return session.run();
+}
+
+class BromSession {
+  private synced = false;
+  private handshakeIndex = 0;
+  private loadedDa: DaJump | null = null;
+
+  constructor(
+    private readonly phone: SimPhone,
+    private readonly link: Transport,
+  ) {}
+
+  async run(): Promise<DaJump | null> {
+    while (!this.link.closed) {
+      const byte = (await this.link.read(1, Infinity))[0] as number;
+      if (!this.synced || byte === HANDSHAKE[0]) {
+        await this.handshakeStep(byte);
+        continue;
+      }
+      const jump = await this.command(byte);
+      if (jump) return jump;
+    }
+    return null;
+  }
+
+  private async handshakeStep(byte: number): Promise<void> {
+    if (byte === HANDSHAKE[0]) {
+      this.synced = false;
+      this.handshakeIndex = 0;
+    }
+    if (byte !== HANDSHAKE[this.handshakeIndex]) {
+      this.handshakeIndex = 0;
+      return;
+    }
+    await this.send(Uint8Array.of(~byte & 0xff));
+    this.handshakeIndex++;
+    if (this.handshakeIndex === HANDSHAKE.length) this.synced = true;
+  }
+
+  private async command(byte: number): Promise<DaJump | null> {
+    const p = this.phone.profile;
+    switch (byte) {
+      case BromCommand.GET_HW_CODE:
+        await this.send(Uint8Array.of(byte), u16(p.chip.hwCode), u16(0));
+        return null;
+      case BromCommand.GET_HW_SW_VER:
+        await this.send(
+          Uint8Array.of(byte),
+          u16(p.hwSubCode),
+          u16(p.hwVersion),
+          u16(p.swVersion),
+          u16(BromStatus.OK),
+        );
+        return null;
+      case BromCommand.GET_VERSION:
+        await this.send(Uint8Array.of(p.bromVersion));
+        return null;
+      case BromCommand.GET_BL_VER:
+        await this.send(
+          Uint8Array.of(this.phone.mode === 'preloader' ? p.preloaderVersion : BromCommand.GET_BL_VER),
+        );
+        return null;
+      case BromCommand.GET_TARGET_CONFIG:
+        await this.send(Uint8Array.of(byte), u32(p.targetConfig), u16(BromStatus.OK));
+        return null;
+      case BromCommand.GET_ME_ID:
+        await this.sendIdBlob(byte, p.meId);
+        return null;
+      case BromCommand.GET_SOC_ID:
+        if (p.socId) await this.sendIdBlob(byte, p.socId);
+        return null;
+      case BromCommand.READ16:
+      case BromCommand.READ32:
+        await this.readRegisters(byte, byte === BromCommand.READ32 ? 4 : 2);
+        return null;
+      case BromCommand.WRITE16:
+      case BromCommand.WRITE32:
+        await this.writeRegisters(byte, byte === BromCommand.WRITE32 ? 4 : 2);
+        return null;
+      case BromCommand.SEND_DA:
+        await this.receiveDa(byte);
+        return null;
+      case BromCommand.JUMP_DA:
+        return this.jumpDa(byte);
+      default:
+        return null;
+    }
+  }
+
+  private async sendIdBlob(command: number, id: Uint8Array): Promise<void> {
+    await this.send(Uint8Array.of(command), u32(id.length), id, u16(BromStatus.OK));
+  }
+
+  private async readRegisters(command: number, size: 2 | 4): Promise<void> {
+    await this.send(Uint8Array.of(command));
+    const address = await this.echoU32();
+    const count = await this.echoU32();
+    if (count > MAX_WORDS) return this.send(u16(BromStatus.DA_INVALID_ADDR_AND_LEN));
+    const words = Array.from({ length: count }, (_, i) => {
+      const value = this.phone.registers.get(address + i * size) ?? 0;
+      return size === 4 ? u32(value) : u16(value);
+    });
+    await this.send(u16(BromStatus.OK), ...words, u16(BromStatus.OK));
+  }
+
+  private async writeRegisters(command: number, size: 2 | 4): Promise<void> {
+    await this.send(Uint8Array.of(command));
+    const address = await this.echoU32();
+    const count = await this.echoU32();
+    if (count > MAX_WORDS) return this.send(u16(BromStatus.DA_INVALID_ADDR_AND_LEN));
+    await this.send(u16(BromStatus.OK));
+    for (let i = 0; i < count; i++) {
+      const raw = await this.link.read(size, Infinity);
+      await this.send(raw);
+      this.phone.registers.set(address + i * size, size === 4 ? be32(raw, 0) : be16(raw, 0));
+    }
+    await this.send(u16(BromStatus.OK));
+  }
+
+  /** SEND_DA (reference §2.4): address, length and signature length echoed, status, data, checksum, status */
+  private async receiveDa(command: number): Promise<void> {
+    await this.send(Uint8Array.of(command));
+    const address = await this.echoU32();
+    const length = await this.echoU32();
+    const signatureLength = await this.echoU32();
+    const refusal = this.daRefusal(length, signatureLength);
+    if (refusal !== null) return this.send(u16(refusal));
+    await this.send(u16(BromStatus.OK));
+    const image = new Uint8Array(length);
+    for (let at = 0; at < length; at += UPLOAD_CHUNK) {
+      image.set(await this.link.read(Math.min(UPLOAD_CHUNK, length - at), Infinity), at);
+    }
+    this.loadedDa = { daImage: image, address };
+    await this.send(u16(xor16Checksum(image)), u16(BromStatus.OK));
+  }
+
+  private daRefusal(length: number, signatureLength: number): number | null {
+    const config = this.phone.profile.targetConfig;
+    if (config & TargetConfigBit.sla) return BromStatus.SLA_ERROR;
+    if (length === 0) return BromStatus.DA_LEN_IS_ZERO;
+    if (length > MAX_DA_LENGTH) return BromStatus.DA_INVALID_ADDR_AND_LEN;
+    if (signatureLength > length) return BromStatus.DA_SIG_LEN_EXCEED_DA_LEN;
+    if (config & TargetConfigBit.daa && signatureLength === 0)
+      return BromStatus.DA_SIG_LEN_IS_ZERO_AND_DAA_ACTIVE;
+    return null;
+  }
+
+  /** JUMP_DA: the address comes unechoed and is sent back as a u32, then the status */
+  private async jumpDa(command: number): Promise<DaJump | null> {
+    await this.send(Uint8Array.of(command));
+    const raw = await this.link.read(4, Infinity);
+    const address = be32(raw, 0);
+    const loaded = this.loadedDa;
+    const status = !loaded
+      ? BromStatus.DA_NOT_EXIST
+      : loaded.address !== address
+        ? BromStatus.DA_INVALID_JUMP_ADDR
+        : BromStatus.OK;
+    await this.send(raw, u16(status));
+    return status === BromStatus.OK ? loaded : null;
+  }
+
+  private async echoU32(): Promise<number> {
+    const raw = await this.link.read(4, Infinity);
+    await this.send(raw);
+    return be32(raw, 0);
+  }
+
+  private send(...parts: Uint8Array[]): Promise<void> {
+    return this.link.write(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts));
+  }
+}

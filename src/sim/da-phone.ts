@@ -1,0 +1,58 @@
+/**
+ * What the simulated DA needs from the simulated phone, kept narrow so the DA server depends on facts, not on how
+ * the phone model stores them; `daPhoneOf` reads them from a SimPhone.
+ */
+import type { Section, StorageKind } from '../engine/da/xflash-info.js';
+import type { MemorySpec } from '../formats/preloader/index.js';
+import type { SimPhone } from './phone.js';
+
+export interface DaStorage {
+  readonly kind: StorageKind;
+  /** 512 on eMMC, 4096 on UFS */
+  readonly blockSize: number;
+  /** eMMC CID / UFS id as hex */
+  readonly id: string;
+  readonly firmwareVersion: string;
+  size(section: Section): number;
+  read(section: Section, offset: bigint, length: number): Promise<Uint8Array>;
+  write(section: Section, offset: bigint, bytes: Uint8Array): Promise<void>;
+  erase(section: Section, offset: bigint, length: bigint): Promise<void>;
+}
+
+export interface DaPhone {
+  /** the code generated DA entries carry, e.g. 0x6797 for hw code 0x279 */
+  readonly daCode: number;
+  readonly chip: { hwCode: number; hwSubCode: number; hwVersion: number; swVersion: number };
+  /** the memory the DA trains DRAM for: storage id, DRAM type, MR5, rank sizes */
+  readonly memory: MemorySpec;
+  /** 'preloader' when a preloader (DRAM already up) loaded the DA */
+  readonly connectionAgent: 'brom' | 'preloader';
+  readonly storage: DaStorage;
+}
+
+export function daPhoneOf(phone: SimPhone): DaPhone {
+  const { profile } = phone;
+  const kind = profile.storage.kind;
+  const storage = phone.storage;
+  return {
+    daCode: profile.chip.daCode,
+    chip: {
+      hwCode: profile.chip.hwCode,
+      hwSubCode: profile.hwSubCode,
+      hwVersion: profile.hwVersion,
+      swVersion: profile.swVersion,
+    },
+    memory: phone.memory,
+    connectionAgent: phone.lastBoot.mode === 'preloader' ? 'preloader' : 'brom',
+    storage: {
+      kind,
+      blockSize: kind === 'emmc' ? 512 : 4096,
+      id: profile.storage.id,
+      firmwareVersion: kind === 'emmc' ? '0100000000000000' : '30313030',
+      size: (section) => storage.size(section),
+      read: (section, offset, length) => storage.read(section, offset, length),
+      write: (section, offset, bytes) => storage.write(section, offset, bytes),
+      erase: (section, offset, length) => storage.erase(section, offset, length),
+    },
+  };
+}

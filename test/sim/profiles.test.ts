@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { RomctlError } from '../../src/errors.js';
+import { listSimProfiles, memoryOf, resolveSimProfile } from '../../src/sim/profiles.js';
+
+describe('simulated phone profiles', () => {
+  it('has nikel (MT6797, hw code 0x279, eMMC, discrete LPDDR3) and P780 (MT6589, 0x6583)', () => {
+    const nikel = resolveSimProfile('nikel');
+    expect(nikel.chip.hwCode).toBe(0x279);
+    expect(memoryOf(nikel)).toMatchObject({ storage: { kind: 'emmc' }, dram: 'LPDDR3', dramVendorId: 1 });
+    expect(resolveSimProfile('p780').chip.hwCode).toBe(0x6583);
+    expect(listSimProfiles()).toEqual(['nikel', 'P780', 'generic']);
+  });
+
+  it('builds a phone from a spec string', () => {
+    const p = resolveSimProfile('mt6797:emmc:150100524836344d42:lpddr3:0x06:2x2G');
+    expect(p.chip.names[0]).toBe('MT6797');
+    expect(p.dram).toEqual({ type: 'LPDDR3', vendorId: 6, rankSizes: [2n << 30n, 2n << 30n] });
+    expect(p.storage.id).toBe('150100524836344d42');
+    expect(resolveSimProfile('0x766:ufs:4b4c5546:lpddr4x:0x01:1x4G').chip.names[0]).toBe('MT6765');
+  });
+
+  it('explains a bad name or spec', () => {
+    for (const bad of [
+      'nokia',
+      'mt6797:emmc:zz:lpddr3:0x01:2x1G',
+      'mt9999:emmc:15:lpddr3:0x01:2x1G',
+      'mt6797:sd:15:lpddr3:1:1G',
+      'a:b',
+    ]) {
+      expect(() => resolveSimProfile(bad)).toThrow(RomctlError);
+    }
+  });
+});
