@@ -4,12 +4,22 @@ import { ExitCode, RomctlError } from '../errors.js';
 import { parseChecksumIni } from '../formats/checksum-ini.js';
 import { parseScatter } from '../formats/scatter/index.js';
 import { classifyPackage, openPackage, type PackageView } from '../package/index.js';
-import type { ChecksumFacts, ImageFacts, PackageFacts, PlanMode, ResolvedFile } from './facts.js';
+import type {
+  ChecksumFacts,
+  ImageFacts,
+  MemoryTarget,
+  PackageFacts,
+  PlanMode,
+  ResolvedFile,
+} from './facts.js';
+import { readPreloaderFacts } from './preloader-facts.js';
 import { digestStream } from './image-digest.js';
 import { findChecksumIni, resolveFiles } from './resolve-files.js';
 
 export interface CollectOptions {
   mode?: PlanMode;
+  /** memories the preloader must cover (`--memory`, device variants, the connected phone) */
+  memories?: MemoryTarget[];
   /** canonical names of partitions a verified backup exists for */
   verifiedBackup?: Iterable<string>;
 }
@@ -31,8 +41,10 @@ async function readSmall(stream: Readable, where: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The scatter's own word decides; legacy scatters have no types, so there the name does. */
 function isPreloaderEntry({ partition }: ResolvedFile): boolean {
-  return partition.type?.toUpperCase() === 'SV5_BL_BIN' || /^preloader/i.test(partition.name);
+  if (partition.type !== null) return partition.type.toUpperCase() === 'SV5_BL_BIN';
+  return /^preloader$/i.test(partition.name);
 }
 
 /**
@@ -65,6 +77,8 @@ export async function collectFromView(
     })),
     files: [],
     images: new Map(),
+    preloaders: new Map(),
+    memories: options.memories ?? [],
     mode: options.mode ?? 'download',
     verifiedBackup: new Set(options.verifiedBackup ?? []),
   };
@@ -105,6 +119,12 @@ export async function collectFromView(
     },
     (entry) => wanted.has(entry.path) || entry.path === checksumPath,
   );
+  for (const path of preloaders) {
+    const image = facts.images.get(path);
+    if (image && !image.readError) {
+      facts.preloaders.set(path, readPreloaderFacts(path, image.size, image.preloaderBytes));
+    }
+  }
   return facts;
 }
 

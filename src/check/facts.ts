@@ -1,4 +1,4 @@
-import type { MemorySpec } from '../formats/preloader/types.js';
+import type { MemorySpec, PreloaderInfo } from '../formats/preloader/index.js';
 import type { Layout, Partition, Scatter } from '../formats/scatter/model.js';
 
 /** How the package would be written: SP Flash Tool's three download scenes. */
@@ -50,6 +50,24 @@ export interface PackageProblemFact {
   entry?: string;
 }
 
+/** A preloader file of the package, parsed (or why it could not be). */
+export interface PreloaderFacts {
+  path: string;
+  size: bigint;
+  info?: PreloaderInfo;
+  /** the file is not a readable preloader: what is wrong */
+  error?: string;
+}
+
+/** A memory configuration the package's preloader must be able to boot, and where that requirement came from. */
+export interface MemoryTarget {
+  /** e.g. `--memory emmc:90014a…`, `nikel@3gb-hynix (3 GB / 32 GB, Hynix eMMC)`, `connected phone` */
+  label: string;
+  spec: MemorySpec;
+  /** what a phone with this memory suffers when the preloader misses it, in the user's words */
+  consequence?: string;
+}
+
 /** Everything the rules look at; each rule reads these and returns findings (facts in → findings out). */
 export interface PackageFacts {
   path: string;
@@ -60,6 +78,12 @@ export interface PackageFacts {
   files: ResolvedFile[];
   images: Map<string, ImageFacts>;
   checksum?: ChecksumFacts;
+  /** by package path; only files the scatter marks as preloaders (SV5_BL_BIN) */
+  preloaders: Map<string, PreloaderFacts>;
+  /** memories the preloader must cover: from --memory, a device's variants, or the connected phone */
+  memories: MemoryTarget[];
+  /** another preloader to compare coverage with (`--preloader-from`) */
+  referencePreloader?: PreloaderFacts;
   mode: PlanMode;
   /** partitions a verified backup exists for (canonical names); the engine fills this in */
   verifiedBackup: Set<string>;

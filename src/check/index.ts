@@ -4,14 +4,19 @@ import { buildReport, type Report } from './report.js';
 import type { DeviceFacts } from './facts.js';
 import { DEVICE_RULES } from './rules/device-rules.js';
 import { PACKAGE_RULES } from './rules/index.js';
+import { loadReferencePreloader } from './reference-preloader.js';
 
 export interface CheckOptions extends CollectOptions {
   /** the target device (`--device`): adds the device rules */
   device?: DeviceFacts;
+  /** another preloader, or a package holding one, to compare EMI coverage with (`--preloader-from`) */
+  preloaderFrom?: string;
 }
 
 export async function checkPackage(path: string, options: CheckOptions = {}): Promise<Report> {
   const facts = await collectFacts(path, options);
+  if (options.preloaderFrom !== undefined)
+    facts.referencePreloader = await loadReferencePreloader(options.preloaderFrom);
   if (!options.device) return buildReport(facts, PACKAGE_RULES);
   facts.device = options.device;
   return buildReport(facts, [...PACKAGE_RULES, ...DEVICE_RULES]);
@@ -24,6 +29,7 @@ export type {
   DeviceVariantFacts,
   ImageFacts,
   KnownGoodFacts,
+  MemoryTarget,
   PackageFacts,
   PlanMode,
   ResolvedFile,

@@ -6,6 +6,9 @@ import { registerScatter } from './commands/scatter.js';
 import { registerPreloader } from './commands/preloader.js';
 import { registerExplain } from './commands/explain.js';
 import { registerCheck } from './commands/check.js';
+import { registerSearch } from './commands/search.js';
+import { registerInfo } from './commands/info.js';
+import { registerRegistry } from './commands/registry.js';
 import { registerDetect } from './commands/detect.js';
 import { registerSim } from './commands/sim.js';
 
@@ -36,6 +39,9 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerPreloader(program, runner);
   registerExplain(program, runner);
   registerCheck(program, runner);
+  registerSearch(program, runner);
+  registerInfo(program, runner);
+  registerRegistry(program, runner);
   registerDetect(program, runner);
   registerSim(program, runner);
   return program;

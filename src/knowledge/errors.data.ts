@@ -236,7 +236,7 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     meaning: "The phone's baseband chip does not match the chip the images were built for.",
     cause: 'A package for another SoC (another phone, another board revision).',
     remedy: 'Use firmware built for this exact phone and chip.',
-    rules: ['package.platform-mismatch', 'preloader.chip-mismatch'],
+    rules: ['package.platform-mismatch', 'preloader.chip-mismatch', 'device.chip-mismatch'],
     sources: [...S, help('S_BROM_BBCHIP_HW_VER_INCORRECT')],
   },
   {
@@ -591,7 +591,7 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     meaning: "The chip the package was built for is not the phone's chip.",
     cause: 'Firmware for another phone or SoC.',
     remedy: 'Use firmware for this exact phone.',
-    rules: ['package.platform-mismatch', 'preloader.chip-mismatch'],
+    rules: ['package.platform-mismatch', 'preloader.chip-mismatch', 'device.chip-mismatch'],
     sources: [V5],
   },
   {
@@ -733,7 +733,7 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     remedy:
       "Use the firmware for this exact variant; don't flash a preloader whose EMI list lacks your memory. " +
       'If the phone is already stuck in BROM, flash the matching preloader in BROM mode.',
-    rules: ['preloader.emi-no-match'],
+    rules: ['preloader.emi-no-match', 'preloader.emi-undecided', 'device.preloader-project'],
     sources: [...S, help('S_FT_ENABLE_DRAM_FAIL')],
   },
   {

@@ -1,6 +1,6 @@
 import type { Rule } from '../rule.js';
 import { finding } from '../rule.js';
-import { packagePreloaders, preloaderProject } from './device-preloader-files.js';
+import { preloaderProject } from '../../formats/preloader/index.js';
 
 /** The preloader must be built for the device's board (its project), not for a look-alike. */
 export const devicePreloaderProjectRule: Rule = {
@@ -10,8 +10,8 @@ export const devicePreloaderProjectRule: Rule = {
     const device = facts.device;
     if (!device || device.preloaderProjects.length === 0) return [];
     const known = new Set(device.preloaderProjects.map((project) => project.toLowerCase()));
-    return packagePreloaders(facts).flatMap((preloader) => {
-      const project = preloaderProject(preloader);
+    return [...facts.preloaders.values()].flatMap((preloader) => {
+      const project = preloader.info ? preloaderProject(preloader.info) : null;
       if (project === null || known.has(project.toLowerCase())) return [];
       return [
         finding(
@@ -19,7 +19,7 @@ export const devicePreloaderProjectRule: Rule = {
           'error',
           `the preloader is built for project ${project}, ${device.codename} uses ` +
             `${device.preloaderProjects.join(' or ')}`,
-          { file: preloader.path, partition: preloader.partition },
+          { file: preloader.path, partition: 'preloader' },
           `do not flash this preloader: leave it out (untick it) or use ${device.codename}'s own package`,
           ['S_FT_ENABLE_DRAM_FAIL (4032)', 'BROM only (MTK USB Port, 0e8d:0003)'],
         ),

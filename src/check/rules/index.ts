@@ -5,9 +5,11 @@ import { filesPresentRule } from './files-present.js';
 import { imageSizeRule } from './image-size.js';
 import { imageTypeRule } from './image-type.js';
 import { packageKindRule } from './package-kind.js';
+import { preloaderRule } from './preloader.js';
+import { preloaderMemoryRule } from './preloader-memory.js';
 import { scatterLayoutRule } from './scatter-layout.js';
 
-/** The package-level rules, in the order their findings read best. Preloader and device rules join here. */
+/** The package-level rules, in the order their findings read best. Device rules join when a device is named. */
 export const PACKAGE_RULES: readonly Rule[] = [
   packageKindRule,
   scatterLayoutRule,
@@ -15,5 +17,7 @@ export const PACKAGE_RULES: readonly Rule[] = [
   imageSizeRule,
   imageTypeRule,
   checksumRule,
+  preloaderRule,
+  preloaderMemoryRule,
   dataSafetyRule,
 ];

@@ -1,11 +1,20 @@
 import { checkPackage, type Finding, type Report, type Severity } from '../../check/index.js';
 import { ExitCode } from '../../errors.js';
+import { parseMemorySpec } from '../../formats/preloader/index.js';
 import type { Output } from '../output.js';
 import type { CheckCommandOptions } from './check.js';
 
 export async function runCheck(output: Output, path: string, options: CheckCommandOptions): Promise<number> {
   const device = options.device === undefined ? undefined : await deviceFor(options.device, options.registry);
-  const report = await checkPackage(path, { mode: options.mode, ...(device ? { device } : {}) });
+  const report = await checkPackage(path, {
+    mode: options.mode,
+    memories: (options.memory ?? []).map((text) => ({
+      label: `--memory ${text}`,
+      spec: parseMemorySpec(text),
+    })),
+    ...(options.preloaderFrom === undefined ? {} : { preloaderFrom: options.preloaderFrom }),
+    ...(device ? { device } : {}),
+  });
   if (output.json) output.printJson(report);
   else printReport(output, report);
   return report.verdict === 'refuse' ? ExitCode.refused : ExitCode.ok;
@@ -39,7 +48,8 @@ function printReport(output: Output, report: Report): void {
     for (const finding of group) {
       output.line(`  ${mark[severity]} ${finding.code}  ${where(finding)}${finding.message}`);
       output.line(`      → ${finding.remedy}`);
-      if (finding.symptoms.length > 0) output.line(style.dim(`      on a phone: ${finding.symptoms.join(', ')}`));
+      if (finding.symptoms.length > 0)
+        output.line(style.dim(`      on a phone: ${finding.symptoms.join(', ')}`));
     }
   }
   output.line();
@@ -48,7 +58,11 @@ function printReport(output: Output, report: Report): void {
 
 function where({ subject }: Finding): string {
   const parts = [
-    subject.file === undefined ? '' : subject.line === undefined ? subject.file : `${subject.file}:${subject.line}`,
+    subject.file === undefined
+      ? ''
+      : subject.line === undefined
+        ? subject.file
+        : `${subject.file}:${subject.line}`,
     subject.partition === undefined ? '' : `[${subject.partition}]`,
     subject.offset === undefined ? '' : `@0x${subject.offset.toString(16)}`,
   ].filter(Boolean);
@@ -56,7 +70,8 @@ function where({ subject }: Finding): string {
 }
 
 function verdictLine(output: Output, report: Report): string {
-  const count = (severity: Severity) => report.findings.filter((finding) => finding.severity === severity).length;
+  const count = (severity: Severity) =>
+    report.findings.filter((finding) => finding.severity === severity).length;
   const tally = `${count('error')} errors, ${count('warning')} warnings, ${count('info')} notes`;
   switch (report.verdict) {
     case 'refuse':

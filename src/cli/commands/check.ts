@@ -7,6 +7,10 @@ export interface CheckCommandOptions {
   device?: string;
   /** a registry folder instead of the embedded one */
   registry?: string;
+  /** memories the preloader must boot (`--memory`, repeatable) */
+  memory?: string[];
+  /** another preloader or package to compare EMI coverage with */
+  preloaderFrom?: string;
 }
 
 export function registerCheck(program: Command, runner: CommandRunner): void {
@@ -18,8 +22,21 @@ export function registerCheck(program: Command, runner: CommandRunner): void {
         .choices(['download', 'upgrade', 'format-all'])
         .default('download'),
     )
-    .option('--device <codename[@variant]>', 'the phone it is for: chip, storage, layout, preloader and memory checks')
-    .option('--registry <dir>', 'with --device: a registry folder instead of the embedded one (also ROMCTL_REGISTRY)')
+    .option(
+      '--device <codename[@variant]>',
+      'the phone it is for: chip, storage, layout, preloader and memory checks',
+    )
+    .option(
+      '--registry <dir>',
+      'with --device: a registry folder instead of the embedded one (also ROMCTL_REGISTRY)',
+    )
+    .option(
+      '--memory <spec>',
+      "the phone's memory, which the preloader must boot: emmc:<cid hex>, ufs:<id>, lpddr3, mr5=0x01, 2x1G … " +
+        '(repeatable; romctl preloader --help shows the grammar)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--preloader-from <path>', 'compare EMI coverage with the preloader of another package or file')
     .addHelpText('after', '\nExit: 0 pass or warnings, 1 refused, 2 unreadable input.')
     .action(
       runner.action(async (output, path: string, options: CheckCommandOptions) => {

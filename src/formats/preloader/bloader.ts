@@ -20,6 +20,15 @@ export function projectFromFileName(fileName: string): string | null {
   return /^preloader_(.+)\.bin$/i.exec(fileName)?.[1] ?? null;
 }
 
+/** The board project a parsed preloader was built for: from its EMI block, else from the GFH file name. */
+export function preloaderProject(info: {
+  bloader: { project: string | null } | null;
+  gfh: { fileInfo: { name: string } } | null;
+}): string | null {
+  if (info.bloader?.project) return info.bloader.project;
+  return /^preloader_(.+?)(\.bin)?$/i.exec(info.gfh?.fileInfo.name ?? '')?.[1] ?? null;
+}
+
 /**
  * Parses an MTK_BLOADER_INFO block at `offset`. `end` is where the block must end when known (bare block: end
  * of file; inside a preloader: from the length word after it) — bytes beyond the records are reported.

@@ -18,5 +18,5 @@ export {
   type BuildEmiRecord,
 } from './build.js';
 export { knownBloaderVersions } from './emi-layouts.js';
-export { projectFromFileName } from './bloader.js';
+export { preloaderProject, projectFromFileName } from './bloader.js';
 export type * from './types.js';

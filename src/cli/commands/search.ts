@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import type { CommandRunner } from '../context.js';
+
+export function registerSearch(program: Command, runner: CommandRunner): void {
+  program
+    .command('search <query...>')
+    .description(
+      'find devices by codename, alias, marketing name, chip or hw code (e.g. "redmi note 4", MT6589, 0x279)',
+    )
+    .option('--registry <dir>', 'a registry folder instead of the embedded one (also ROMCTL_REGISTRY)')
+    .action(
+      runner.action(async (output, query: string[], options: { registry?: string }) => {
+        const { runSearch } = await import('./search-run.js');
+        return runSearch(output, query.join(' '), options);
+      }),
+    );
+}

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { RomctlError } from '../errors.js';
+import type { Bundle, DeviceProfile, IndexedBundle, IndexedDevice, RegistryIndex } from './model.js';
+
+import { INDEX_FILE } from './location.js';
+
+export { INDEX_FILE };
+
+function listYaml(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => /\.ya?ml$/i.test(name))
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Checks a document before it is indexed (schemas for a user's registry); throws a RomctlError. */
+export type DocumentCheck = (kind: 'device' | 'bundle', value: unknown, file: string) => void;
+
+function readDocument(root: string, file: string, kind: 'device' | 'bundle', check?: DocumentCheck): unknown {
+  const path = join(root, file);
+  let value: unknown;
+  try {
+    value = parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new RomctlError(`cannot read this registry ${kind}: ${(error as Error).message.split('\n')[0]}`, {
+      where: path,
+      hint: 'run romctl registry lint on the registry folder',
+      cause: error,
+    });
+  }
+  check?.(kind, value, path);
+  return value;
+}
+
+/** The search/listing summary of one device document and its bundle folder. */
+export function indexEntry(root: string, file: string, profile: DeviceProfile, check?: DocumentCheck): IndexedDevice {
+  const bundleDir = `bundles/${profile.codename}`;
+  const bundles: IndexedBundle[] = listYaml(join(root, bundleDir)).map((name) => {
+    const bundle = readDocument(root, `${bundleDir}/${name}`, 'bundle', check) as Bundle;
+    return {
+      id: bundle.id,
+      file: `${bundleDir}/${name}`,
+      version: bundle.version,
+      kind: bundle.kind,
+      region: bundle.region ?? null,
+      branch: bundle.branch ?? null,
+      date: bundle.date ?? null,
+      content: bundle.content !== undefined,
+    };
+  });
+  return {
+    codename: profile.codename,
+    file,
+    aliases: profile.aliases ?? [],
+    names: profile.names ?? [],
+    vendor: profile.vendor ?? null,
+    platform: profile.platform,
+    chip: profile.chip ?? null,
+    hwCode: profile.hwCode ?? null,
+    bundles,
+    profile,
+  };
+}
+
+/** Reads every device and bundle document of a registry folder, checking each with `check` when given. */
+export function buildIndex(root: string, check?: DocumentCheck): RegistryIndex {
+  const devices = listYaml(join(root, 'devices')).map((name) => {
+    const file = `devices/${name}`;
+    return indexEntry(root, file, readDocument(root, file, 'device', check) as DeviceProfile, check);
+  });
+  return { version: 1, devices };
+}
+
+export function indexText(index: RegistryIndex): string {
+  return `${JSON.stringify(index)}\n`;
+}
+
+export { listYaml };

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode, RomctlError } from '../errors.js';
+import type { DocumentCheck } from './index-file.js';
+import { INDEX_FILE, registryLocation } from './location.js';
+import type { Bundle, DeviceProfile, IndexedDevice, RegistryIndex } from './model.js';
+
+export interface OpenRegistryOptions {
+  /** a registry folder (`--registry`); default ROMCTL_REGISTRY, then the embedded registry */
+  dir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A registry folder, read lazily: the index (registry/index.json, or built by reading the folder when it has
+ * none) answers search and listing; a device's or bundle's YAML is parsed only when asked for. The embedded
+ * registry is checked by `romctl registry lint` (run by the tests); a folder given by the user is validated
+ * against the schemas as its documents are read.
+ */
+export class Registry {
+  private profiles = new Map<string, DeviceProfile>();
+  private yaml: typeof import('yaml') | undefined;
+
+  constructor(
+    readonly root: string,
+    readonly index: RegistryIndex,
+    private readonly validate: DocumentCheck | null,
+  ) {}
+
+  devices(): readonly IndexedDevice[] {
+    return this.index.devices;
+  }
+
+  /** The index entry for a codename or alias (case-insensitive), or undefined. */
+  find(name: string): IndexedDevice | undefined {
+    const wanted = name.toLowerCase();
+    return (
+      this.index.devices.find((device) => device.codename.toLowerCase() === wanted) ??
+      this.index.devices.find((device) => device.aliases.some((alias) => alias.toLowerCase() === wanted))
+    );
+  }
+
+  async device(entry: IndexedDevice): Promise<DeviceProfile> {
+    const cached = this.profiles.get(entry.codename) ?? (this.validate ? undefined : entry.profile);
+    if (cached) return cached;
+    const profile = (await this.readYaml(entry.file, 'device')) as DeviceProfile;
+    this.profiles.set(entry.codename, profile);
+    return profile;
+  }
+
+  async bundle(entry: IndexedDevice, id: string): Promise<Bundle> {
+    const indexed = entry.bundles.find((bundle) => bundle.id === id);
+    if (!indexed) throw new RomctlError(`${entry.codename} has no bundle ${id}`, { where: this.root });
+    return (await this.readYaml(indexed.file, 'bundle')) as Bundle;
+  }
+
+  private async readYaml(file: string, kind: 'device' | 'bundle'): Promise<unknown> {
+    this.yaml ??= await import('yaml');
+    const path = join(this.root, file);
+    let value: unknown;
+    try {
+      value = this.yaml.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new RomctlError(`cannot read this registry ${kind}: ${(error as Error).message.split('\n')[0]}`, {
+        where: path,
+        exitCode: ExitCode.badInput,
+        hint: 'run romctl registry lint on the registry folder',
+        cause: error,
+      });
+    }
+    this.validate?.(kind, value, path);
+    return value;
+  }
+}
+
+function readIndex(root: string): RegistryIndex | undefined {
+  try {
+    const index = JSON.parse(readFileSync(join(root, INDEX_FILE), 'utf8')) as RegistryIndex;
+    if (index.version !== 1 || !Array.isArray(index.devices)) throw new Error('not a version 1 registry index');
+    return index;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RomctlError(`broken ${INDEX_FILE}: ${(error as Error).message}`, {
+      where: join(root, INDEX_FILE),
+      hint: 'run romctl registry index to write it again',
+    });
+  }
+}
+
+export async function openRegistry(options: OpenRegistryOptions = {}): Promise<Registry> {
+  const root = registryLocation(options.dir, options.env);
+  const userGiven = options.dir !== undefined || Boolean((options.env ?? process.env).ROMCTL_REGISTRY);
+  const check = userGiven ? await schemaChecker() : undefined;
+  const index = readIndex(root) ?? (await import('./index-file.js')).buildIndex(root, check);
+  return new Registry(root, index, check ?? null);
+}
+
+/** A user's registry is checked against the schemas as it is read: a broken document is bad input, not a crash. */
+async function schemaChecker(): Promise<DocumentCheck> {
+  const { schemaCheck } = await import('./validate.js');
+  return (kind, value, file) => {
+    const problems = schemaCheck(kind, value);
+    if (problems.length > 0) {
+      throw new RomctlError(`not a valid ${kind} document: ${problems[0]}`, {
+        where: file,
+        hint: 'run romctl registry lint on the registry folder',
+      });
+    }
+  };
+}

@@ -1,0 +1,40 @@
+import { ExitCode, RomctlError } from '../errors.js';
+import type { DeviceFacts } from '../check/facts.js';
+import { toDeviceFacts } from './device-facts.js';
+import type { DeviceProfile, IndexedDevice } from './model.js';
+import type { Registry } from './registry.js';
+import { suggestCodenames } from './search.js';
+
+/** The index entry for a codename or alias; an unknown one is bad input with the nearest codenames as hint. */
+export function requireDevice(registry: Registry, codename: string): IndexedDevice {
+  const entry = registry.find(codename);
+  if (entry) return entry;
+  const near = suggestCodenames(registry.devices(), codename);
+  throw new RomctlError(`unknown device '${codename}'`, {
+    exitCode: ExitCode.badInput,
+    hint: near.length > 0 ? `did you mean ${near.join(', ')}? (romctl search <text> finds devices)` : 'romctl search <text> finds devices',
+  });
+}
+
+/**
+ * `CODENAME[@variant]` → the facts the device rules judge against, with the hashes of every bundle that lists
+ * content. An unknown variant is bad input naming the known ones.
+ */
+export async function deviceFactsFor(registry: Registry, spec: string): Promise<{ profile: DeviceProfile; facts: DeviceFacts }> {
+  const at = spec.indexOf('@');
+  const codename = at < 0 ? spec : spec.slice(0, at);
+  const variant = at < 0 ? undefined : spec.slice(at + 1);
+  const entry = requireDevice(registry, codename);
+  const profile = await registry.device(entry);
+  if (variant !== undefined && !(profile.variants ?? []).some((known) => known.id === variant)) {
+    const ids = (profile.variants ?? []).map((known) => known.id);
+    throw new RomctlError(`${profile.codename} has no memory variant '${variant}'`, {
+      exitCode: ExitCode.badInput,
+      hint: ids.length > 0 ? `known variants: ${ids.join(', ')}` : `the registry knows no variants of ${profile.codename}: leave out @${variant}`,
+    });
+  }
+  const bundles = await Promise.all(
+    entry.bundles.filter((bundle) => bundle.content).map((bundle) => registry.bundle(entry, bundle.id)),
+  );
+  return { profile, facts: toDeviceFacts(profile, bundles, variant) };
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openRegistry, requireDevice, resolveBundle, searchDevices } from '../../src/registry/index.js';
+import { schemaValidator } from '../helpers/schema.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const registry = await openRegistry({ env: {} });
+const codenames = (query: string) => searchDevices(registry.devices(), query).map((hit) => hit.device.codename);
+
+describe('search', () => {
+  it('lists both Redmi Note 4 phones and says how they differ', async () => {
+    expect(codenames('redmi note 4').slice(0, 2).sort()).toEqual(['mido', 'nikel']);
+    const run = await runCli(['search', 'Redmi', 'Note', '4']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/mido vs nikel: .*Qualcomm Snapdragon 625/);
+  });
+
+  it('finds by hw code every chip that shares it, by chip, by alias and by a typo', () => {
+    expect(codenames('0x6583')).toEqual(expect.arrayContaining(['P780', 'N003']));
+    expect(codenames('mt6577')).toContain('iq441_3_4_5_bb');
+    expect(codenames('MT6577')).not.toContain('a101');
+    expect(codenames('NIKEL_GLOBAL')[0]).toBe('nikel');
+    expect(codenames('nikle')[0]).toBe('nikel');
+  });
+});
+
+describe('info', () => {
+  it('prints the profile as JSON matching schemas/info.schema.json', async () => {
+    const run = await runCli(['info', 'nikel', '--json']);
+    expect(run.code).toBe(0);
+    const info = JSON.parse(run.stdout) as Record<string, unknown>;
+    const validate = schemaValidator('info');
+    expect(validate(info), JSON.stringify(validate.errors)).toBe(true);
+    expect(info).toMatchObject({ codename: 'nikel', chip: 'MT6797', hwCode: '0x279', platform: 'mtk' });
+    expect((info.bundles as unknown[]).length).toBe(318);
+    expect(info.lookAlikes).toEqual([expect.objectContaining({ codename: 'mido' })]);
+  });
+
+  it('says a Qualcomm phone is not an MTK phone', async () => {
+    const run = await runCli(['info', 'S580']);
+    expect(run.stdout).toContain('not an MTK phone');
+  });
+
+  it('exits 2 with suggestions for an unknown codename, in check --device too', async () => {
+    const run = await runCli(['info', 'nikle']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("romctl: unknown device 'nikle' — did you mean nikel? (romctl search <text> finds devices)\n");
+    const variant = await runCli(['check', '.', '--device', 'nikel@nope']);
+    expect(variant.code).toBe(2);
+    expect(variant.stderr).toMatch(/nikel has no memory variant 'nope' — known variants: lpddr3-/);
+  });
+
+  it('refuses a URL registry for now and a missing folder', async () => {
+    expect((await runCli(['info', 'nikel', '--registry', 'https://example.org/r'])).stderr).toContain('remote registries are not supported yet');
+    const dir = mkdtempSync(join(tmpdir(), 'romctl-noreg-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    expect((await runCli(['info', 'nikel', '--registry', join(dir, 'absent')])).code).toBe(2);
+  });
+});
+
+describe('bundles', () => {
+  const nikel = requireDevice(registry, 'nikel');
+  it('resolves the latest, a version and a region', () => {
+    expect(resolveBundle(nikel).date).toBe('2019-05-22');
+    expect(resolveBundle(nikel, { version: 'V8.0.1.0.MBFCNDG' }).version).toBe('V8.0.1.0.MBFCNDG');
+    expect(resolveBundle(nikel, { version: 'v8.0.1.0.mbfcndg', kind: 'fastboot' }).id).toBe('V8.0.1.0.MBFCNDG-fastboot');
+    expect(resolveBundle(nikel, { region: 'global' }).region).toBe('Global');
+    expect(() => resolveBundle(nikel, { version: 'V99' })).toThrow(/nikel has no bundle V99/);
+  });
+});
