@@ -11,6 +11,7 @@ import { registerInfo } from './commands/info.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerDetect } from './commands/detect.js';
 import { registerSim } from './commands/sim.js';
+import { registerCache } from './commands/cache.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -44,6 +45,7 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerRegistry(program, runner);
   registerDetect(program, runner);
   registerSim(program, runner);
+  registerCache(program, runner);
   return program;
 }
 

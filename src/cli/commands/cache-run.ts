@@ -1,0 +1,83 @@
+import { ExitCode, RomctlError } from '../../errors.js';
+import { BlobCache } from '../../fetch/cache.js';
+import type { Output } from '../output.js';
+import { formatBytes } from '../progress.js';
+
+export async function runCacheList(output: Output, dir: string | undefined): Promise<number> {
+  const cache = BlobCache.at(dir);
+  const blobs = await cache.list();
+  const partials = await cache.listPartials();
+  if (output.json) {
+    output.printJson({
+      root: cache.root,
+      blobs: blobs.map((blob) => ({ ...blob, lastUsed: blob.lastUsed.toISOString() })),
+      partials: partials.map((partial) => ({ ...partial, lastModified: partial.lastModified.toISOString() })),
+    });
+    return ExitCode.ok;
+  }
+  for (const blob of blobs) {
+    output.line(`${blob.sha256}  ${formatBytes(blob.size).padStart(10)}  ${day(blob.lastUsed)}`);
+  }
+  for (const partial of partials) {
+    output.line(
+      `${partial.key}  ${formatBytes(partial.bytes).padStart(10)}  ${day(partial.lastModified)}  partial`,
+    );
+  }
+  const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
+  output.line(
+    output.style.dim(
+      `${blobs.length} blobs, ${formatBytes(total)}; ${partials.length} partial downloads; ${cache.root}`,
+    ),
+  );
+  return ExitCode.ok;
+}
+
+export async function runCacheVerify(output: Output, dir: string | undefined): Promise<number> {
+  const cache = BlobCache.at(dir);
+  const report = await cache.verify((blob, ok) => {
+    if (!ok) output.note(`corrupt, removed: ${blob.sha256} (${blob.path})`);
+  });
+  if (output.json) {
+    output.printJson(report);
+  } else {
+    const corrupt = report.corrupt.length;
+    const summary = `${report.checked} blobs verified (${formatBytes(report.bytes)}), ${corrupt} corrupt`;
+    output.line(corrupt > 0 ? output.style.red(`${summary} and removed`) : summary);
+  }
+  return report.corrupt.length > 0 ? ExitCode.download : ExitCode.ok;
+}
+
+export async function runCachePrune(
+  output: Output,
+  dir: string | undefined,
+  options: { olderThan?: string; all?: boolean },
+): Promise<number> {
+  if (options.all === true && options.olderThan !== undefined) {
+    throw new RomctlError('--all and --older-than exclude each other', { hint: 'use one of them' });
+  }
+  const olderThanMs = parseAge(options.olderThan ?? '30d');
+  const report = await BlobCache.at(dir).prune(options.all === true ? { all: true } : { olderThanMs });
+  if (output.json) {
+    output.printJson(report);
+  } else {
+    for (const path of report.removed) output.note(`removed ${path}`);
+    output.line(`${report.removed.length} files removed, ${formatBytes(report.bytes)} freed`);
+  }
+  return ExitCode.ok;
+}
+
+const unitMs: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+export function parseAge(text: string): number {
+  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim());
+  if (!match) {
+    throw new RomctlError(`--older-than ${text}: expected a number and a unit`, {
+      hint: 'for example 30d, 12h, 90m, 2w',
+    });
+  }
+  return Number(match[1]) * (unitMs[match[2] as string] as number);
+}
+
+function day(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
