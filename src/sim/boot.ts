@@ -1,4 +1,5 @@
-import { chipForPlatform, chipHasPlatform, platformBase } from '../knowledge/chips.js';
+import { chipHasPlatform } from '../knowledge/chips.js';
+import { preloaderPlatform } from '../knowledge/preloader-chip.js';
 import { RomctlError } from '../errors.js';
 import { matchMemory, parsePreloader, type PreloaderInfo } from '../formats/preloader/index.js';
 import { memoryOf, type SimProfile } from './profiles.js';
@@ -14,9 +15,6 @@ export interface BootDecision {
 
 /** a preloader is at most 256 KiB plus its boot header; this is plenty */
 const BOOT_READ_LIMIT = 1024 * 1024;
-/** many preloaders carry this platform id whatever their chip (measured on the corpus) */
-const PLACEHOLDER_PLATFORM = 'MT6752';
-
 /**
  * What a MediaTek phone does at power-on: the boot ROM loads the preloader from boot1; a preloader for another
  * chip crashes, one without an EMI record for the phone's DRAM cannot start it — either way the phone stays in
@@ -48,7 +46,7 @@ export async function decideBoot(
       `boot1 holds a ${identifier} image, but this phone boots from ${profile.storage.kind.toUpperCase()}`,
     );
   }
-  const platform = preloaderPlatform(info, profile);
+  const platform = preloaderPlatform(info, profile.chip.names[0] ?? null);
   if (platform !== null && !chipHasPlatform(profile.chip, platform)) {
     return brom(
       `the preloader is built for ${platform}, this phone is an ${profile.chip.names[0]}: it crashes at once`,
@@ -66,20 +64,4 @@ export async function decideBoot(
 
 function brom(reason: string): BootDecision {
   return { mode: 'brom', reason };
-}
-
-/**
- * The chip a preloader was built for: its AND_ROMINFO platform id, unless that is the MT6752 placeholder on a
- * phone that is not an MT6752; else a chip number in the embedded file name (`preloader_lcsh6797_…`); null when
- * neither says.
- */
-function preloaderPlatform(info: PreloaderInfo, profile: SimProfile): string | null {
-  const romPlatform = info.romInfo?.platformId ?? '';
-  const placeholder = romPlatform === PLACEHOLDER_PLATFORM && !chipHasPlatform(profile.chip, romPlatform);
-  if (!placeholder && chipForPlatform(romPlatform)) return platformBase(romPlatform);
-  for (const m of (info.bloader?.fileName ?? '').matchAll(/([68]\d{3})/g)) {
-    const name = `MT${m[1]}`;
-    if (chipForPlatform(name)) return name;
-  }
-  return null;
 }

@@ -84,6 +84,28 @@ describe('preloader structure', () => {
     expect(codes(await checkPackage(rom.dir))).toEqual(['preloader.name-mismatch']);
   });
 
+  it('refuses a preloader built for another chip', async () => {
+    const rom = await work.rom('other-chip', (spec) => {
+      spec.preloader.platform = 'MT6765';
+    });
+    const report = await checkPackage(rom.dir);
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        code: 'preloader.chip-mismatch',
+        severity: 'error',
+        message: expect.stringMatching(/built for MT6765, the scatter is for MT6797/),
+      }),
+    ]);
+  });
+
+  it('accepts a preloader of the same chip family (MT6589T package, MT6589 preloader)', async () => {
+    const rom = await work.rom('family', (spec) => {
+      spec.platform = 'MT6589T';
+      spec.preloader.platform = 'MT6589';
+    });
+    expect(codes(await checkPackage(rom.dir))).not.toContain('preloader.chip-mismatch');
+  });
+
   it('warns when the EMI table belongs to another chip generation', async () => {
     const rom = await work.rom('old-table', (spec) => {
       spec.preloader.bloaderVersion = 12;

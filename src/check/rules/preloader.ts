@@ -1,10 +1,11 @@
+import { posix } from 'node:path';
 import { ARM_BL } from '../../formats/preloader/gfh.js';
+import { preloaderPlatform, samePlatformFamily } from '../../knowledge/preloader-chip.js';
 import type { PreloaderFacts } from '../facts.js';
 import type { Finding } from '../finding.js';
 import type { Rule } from '../rule.js';
 import { finding } from '../rule.js';
 import { bloaderVersionFits } from '../bloader-eras.js';
-import { posix } from 'node:path';
 
 const INVALID_SYMPTOMS = ['S_DL_PC_BL_INVALID_GFH_FILE_INFO (5066)', 'STATUS_PRELOADER_INVALID (0xC0030004)'];
 
@@ -69,6 +70,20 @@ function structure(
       ),
     );
   }
+  const builtFor = platform === null ? null : preloaderPlatform(info, platform);
+  if (platform !== null && builtFor !== null && !samePlatformFamily(builtFor, platform)) {
+    findings.push(
+      finding(
+        'preloader.chip-mismatch',
+        'error',
+        `the preloader is built for ${builtFor}, the scatter is for ${platform}: the phone will not start it`,
+        subject,
+        'use the preloader from a package for this exact phone and chip',
+        ['S_BROM_BBCHIP_HW_VER_INCORRECT (2021)', 'dead phone: BROM only, "MTK USB Port" 0e8d:0003'],
+      ),
+    );
+    return findings;
+  }
   const era = bloaderVersionFits(platform, bloader.version);
   if (era.fits === false) {
     findings.push(
@@ -92,6 +107,7 @@ export const preloaderRule: Rule = {
   name: 'preloader',
   codes: [
     'preloader.invalid-gfh',
+    'preloader.chip-mismatch',
     'preloader.no-bloader-info',
     'preloader.name-mismatch',
     'preloader.emi-version',
