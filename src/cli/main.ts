@@ -12,6 +12,8 @@ import { registerRegistry } from './commands/registry.js';
 import { registerDetect } from './commands/detect.js';
 import { registerSim } from './commands/sim.js';
 import { registerCache } from './commands/cache.js';
+import { registerFetch } from './commands/fetch.js';
+import { registerServeDemo } from './commands/serve-demo.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -46,6 +48,8 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerDetect(program, runner);
   registerSim(program, runner);
   registerCache(program, runner);
+  registerFetch(program, runner);
+  registerServeDemo(program, runner);
   return program;
 }
 

@@ -10,18 +10,28 @@ export function embeddedRegistryDir(): string {
   return fileURLToPath(new URL('../../registry', import.meta.url));
 }
 
+/** `--registry` or ROMCTL_REGISTRY as given, undefined for the embedded registry. */
+export function givenRegistry(option?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return option ?? (env.ROMCTL_REGISTRY || undefined);
+}
+
+/** A registry given as an address (`http://…`, `https://…`) rather than a folder. */
+export function isRegistryUrl(given: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(given);
+}
+
 /**
- * Where to read the registry from: `--registry`, else ROMCTL_REGISTRY, else the embedded one. Only folders for
- * now; a URL is the seam for the signed remote registry that comes with `fetch`.
+ * The registry folder to read: `--registry`, else ROMCTL_REGISTRY, else the embedded one. A URL registry is
+ * opened by openRegistry (src/fetch/remote-registry.ts); commands that write or lint need a folder.
  */
 export function registryLocation(option?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const given = option ?? (env.ROMCTL_REGISTRY || undefined);
+  const given = givenRegistry(option, env);
   if (given === undefined) return embeddedRegistryDir();
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) {
-    throw new RomctlError('remote registries are not supported yet', {
+  if (isRegistryUrl(given)) {
+    throw new RomctlError('this command needs a registry folder, not a URL', {
       where: given,
       exitCode: ExitCode.badInput,
-      hint: 'give a registry folder (with devices/ and bundles/), or leave --registry / ROMCTL_REGISTRY unset',
+      hint: 'give a registry folder (with devices/ and bundles/); fetch, search, info and check read URL registries',
     });
   }
   if (!existsSync(given) || !statSync(given).isDirectory()) {

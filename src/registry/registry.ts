@@ -1,14 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, RomctlError } from '../errors.js';
+import { ExitCode, RomctlError, type ExitCodeValue } from '../errors.js';
 import type { DocumentCheck } from './index-file.js';
-import { INDEX_FILE, registryLocation } from './location.js';
+import { givenRegistry, INDEX_FILE, isRegistryUrl, registryLocation } from './location.js';
 import type { Bundle, DeviceProfile, IndexedDevice, RegistryIndex } from './model.js';
 
 export interface OpenRegistryOptions {
-  /** a registry folder (`--registry`); default ROMCTL_REGISTRY, then the embedded registry */
+  /** a registry folder or URL (`--registry`); default ROMCTL_REGISTRY, then the embedded registry */
   dir?: string;
   env?: NodeJS.ProcessEnv;
+  /** where a URL registry's documents are kept (`--cache`); default the download cache's folder */
+  cacheDir?: string;
+}
+
+/** Where a registry's documents come from: a folder (the default) or a remote registry's mirror. */
+export interface DocumentSource {
+  /** the text of one document (`devices/x.yaml`) */
+  read(file: string): Promise<string>;
+  /** where a document comes from, for messages */
+  where(file: string): string;
+  /** the exit code for a document that cannot be parsed: bad input in a folder, an integrity failure remotely */
+  invalidExit: ExitCodeValue;
+}
+
+function folderSource(root: string): DocumentSource {
+  return {
+    read: async (file) => readFileSync(join(root, file), 'utf8'),
+    where: (file) => join(root, file),
+    invalidExit: ExitCode.badInput,
+  };
 }
 
 /**
@@ -25,6 +45,7 @@ export class Registry {
     readonly root: string,
     readonly index: RegistryIndex,
     private readonly validate: DocumentCheck | null,
+    private readonly source: DocumentSource = folderSource(root),
   ) {}
 
   devices(): readonly IndexedDevice[] {
@@ -56,14 +77,15 @@ export class Registry {
 
   private async readYaml(file: string, kind: 'device' | 'bundle'): Promise<unknown> {
     this.yaml ??= await import('yaml');
-    const path = join(this.root, file);
+    const path = this.source.where(file);
     let value: unknown;
     try {
-      value = this.yaml.parse(readFileSync(path, 'utf8'));
+      value = this.yaml.parse(await this.source.read(file));
     } catch (error) {
+      if (error instanceof RomctlError) throw error;
       throw new RomctlError(`cannot read this registry ${kind}: ${(error as Error).message.split('\n')[0]}`, {
         where: path,
-        exitCode: ExitCode.badInput,
+        exitCode: this.source.invalidExit,
         hint: 'run romctl registry lint on the registry folder',
         cause: error,
       });
@@ -88,6 +110,11 @@ function readIndex(root: string): RegistryIndex | undefined {
 }
 
 export async function openRegistry(options: OpenRegistryOptions = {}): Promise<Registry> {
+  const given = givenRegistry(options.dir, options.env);
+  if (given !== undefined && isRegistryUrl(given)) {
+    const { openRemoteRegistry } = await import('../fetch/remote-registry.js');
+    return openRemoteRegistry(given, { cacheDir: options.cacheDir, env: options.env });
+  }
   const root = registryLocation(options.dir, options.env);
   const userGiven = options.dir !== undefined || Boolean((options.env ?? process.env).ROMCTL_REGISTRY);
   const check = userGiven ? await schemaChecker() : undefined;

@@ -3,10 +3,19 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { buildDaContainer } from '../engine/da/container-build.js';
+import { RomctlError } from '../errors.js';
 import { ByteSum16, writeChecksumIni } from '../formats/checksum-ini.js';
-import { buildPreloader, type BuildPreloaderOptions } from '../formats/preloader/index.js';
+import {
+  buildPreloader,
+  type BuildEmiRecord,
+  type BuildPreloaderOptions,
+  type DramType,
+} from '../formats/preloader/index.js';
 import type { Partition, Scatter } from '../formats/scatter/model.js';
 import { writeScatterYaml } from '../formats/scatter/index.js';
+import { chipForPlatform } from '../knowledge/chips.js';
+import type { DeviceProfile, MemoryVariant } from '../registry/model.js';
 import { imageChunks, type ImageSpec } from './images.js';
 
 /**
@@ -29,6 +38,8 @@ export interface RomPartitionSpec {
   download?: boolean;
   /** end-relative reserved entry (`0xFFFF....` address) */
   reservedAt?: bigint;
+  /** the start address; default right after the previous partition of the same region */
+  start?: bigint;
 }
 
 export interface RomSpec {
@@ -41,7 +52,12 @@ export interface RomSpec {
   checksum?: 'on' | 'off' | 'none';
   /** partition name → value to write instead of the true sum (a damaged-image fixture) */
   checksumOverride?: Record<string, number>;
+  /** also write a generated DA file (DA_FILE_NAME) with an XFlash entry for the platform, for `romctl flash` */
+  da?: boolean;
 }
+
+/** the name SP Flash Tool packages give their DA file */
+export const DA_FILE_NAME = 'MTK_AllInOne_DA.bin';
 
 export interface BuiltFile {
   name: string;
@@ -83,7 +99,7 @@ export function scatterFor(spec: RomSpec): Scatter {
   const next = new Map<string, bigint>();
   const partitions: Partition[] = spec.partitions.map((partition, index) => {
     const region = regionFor(spec, partition);
-    const start = partition.reservedAt ?? next.get(region) ?? 0n;
+    const start = partition.reservedAt ?? partition.start ?? next.get(region) ?? 0n;
     if (partition.reservedAt === undefined) next.set(region, start + partition.size);
     const fileName = fileNameFor(spec, partition);
     return {
@@ -180,7 +196,18 @@ export async function buildRomFolder(spec: RomSpec, dir: string): Promise<BuiltR
       writeChecksumIni(entries, { enabled: spec.checksum !== 'off' }),
     );
   }
+  if (spec.da === true) await writeFile(join(dir, DA_FILE_NAME), daFileFor(spec.platform));
   return { dir, scatterPath, files };
+}
+
+function daFileFor(platform: string): Uint8Array {
+  const chip = chipForPlatform(platform);
+  if (!chip) {
+    throw new RomctlError(`no DA can be generated for platform ${platform}`, {
+      hint: 'use a known MTK chip',
+    });
+  }
+  return buildDaContainer({ entries: [{ hwCode: chip.daCode }] });
 }
 
 export interface DefaultRomOptions {
@@ -257,4 +284,82 @@ export function defaultRomSpec(options: DefaultRomOptions = {}): RomSpec {
       { name: 'sgpt', size: kib(512), operationType: 'RESERVED', reservedAt: 0xffff0000n },
     ],
   };
+}
+
+export interface DeviceRomOptions {
+  /** MTK_BLOADER_INFO version of the preloader's EMI table; default 0 (the v00 layout of MT6797-era preloaders) */
+  bloaderVersion?: number;
+  /** write a generated DA file too (RomSpec.da) */
+  da?: boolean;
+}
+
+/** what gets an image in a device package; everything else in the layout is listed without a file */
+const DEVICE_IMAGES: Record<string, { image: ImageSpec; fileName?: string }> = {
+  recovery: { image: { kind: 'boot', size: 2 * 1024 * 1024 } },
+  md1img: { image: { kind: 'raw', size: 512 * 1024 } },
+  lk: { image: { kind: 'raw', size: 300 * 1024 }, fileName: 'lk.bin' },
+  lk2: { image: { kind: 'raw', size: 300 * 1024 }, fileName: 'lk.bin' },
+  boot: { image: { kind: 'boot', size: 3 * 1024 * 1024 } },
+  logo: { image: { kind: 'raw', size: 512 * 1024 }, fileName: 'logo.bin' },
+  tee1: { image: { kind: 'raw', size: 256 * 1024 }, fileName: 'trustzone.bin' },
+  tee2: { image: { kind: 'raw', size: 256 * 1024 }, fileName: 'trustzone.bin' },
+  system: { image: { kind: 'sparse', expandedSize: 32 * 1024 * 1024, dataBytes: 1024 * 1024 } },
+  cache: { image: { kind: 'sparse', expandedSize: 16 * 1024 * 1024, dataBytes: 64 * 1024 } },
+  userdata: { image: { kind: 'sparse', expandedSize: 32 * 1024 * 1024, dataBytes: 128 * 1024 } },
+};
+
+const PROTECTED = new Set(['nvcfg', 'nvdata', 'nvram', 'protect1', 'protect2', 'proinfo']);
+
+/**
+ * A small package made for a registry device: its chip, its first known partition layout (same names, starts
+ * and sizes) and a preloader whose EMI table has one record per memory variant, so it passes
+ * `romctl check --device <codename>`. Images are small; the last partition gets a nominal size.
+ */
+export function romSpecForDevice(profile: DeviceProfile, options: DeviceRomOptions = {}): RomSpec {
+  const fail = (message: string) =>
+    new RomctlError(`romSpecForDevice(${profile.codename}): ${message}`, {
+      hint: 'the device profile needs a chip, a storage kind and a known layout',
+    });
+  if (profile.platform !== 'mtk' || profile.chip === undefined) throw fail('not an MTK device with a chip');
+  const layout = profile.layouts?.find((known) => known.storage === 'EMMC' || known.storage === 'UFS');
+  if (!layout) throw fail('no eMMC or UFS layout');
+  const storage = layout.storage as 'EMMC' | 'UFS';
+  const project = profile.preloaderProjects?.[0] ?? profile.codename;
+  const partitions = layout.partitions.map(([name, start, size]): RomPartitionSpec => {
+    const base = { name, start: BigInt(start), size: size === null ? 256n * MiB : BigInt(size) };
+    if (name === 'preloader') return { ...base, image: 'preloader' };
+    const made = DEVICE_IMAGES[name];
+    if (made) return { ...base, ...made };
+    return { ...base, operationType: PROTECTED.has(name) ? 'PROTECTED' : 'INVISIBLE' };
+  });
+  return {
+    platform: profile.chip,
+    project,
+    storage,
+    preloader: {
+      fileName: `preloader_${project}.bin`,
+      platform: profile.chip,
+      bloaderVersion: options.bloaderVersion ?? 0,
+      records: (profile.variants ?? []).flatMap(emiRecordFor),
+    },
+    partitions,
+    ...(options.da === true ? { da: true } : {}),
+  };
+}
+
+/** The EMI record a preloader needs to boot units with this memory; none for a variant named without its ids. */
+function emiRecordFor(variant: MemoryVariant): BuildEmiRecord[] {
+  if (variant.package === undefined) return [];
+  const dram = (variant.dram ?? 'LPDDR3') as Exclude<DramType, 'unknown'>;
+  return [
+    {
+      package: variant.package,
+      dram,
+      ...(variant.storageId === undefined ? {} : { id: variant.storageId }),
+      ...(variant.dramVendorId === undefined ? {} : { dramVendorId: Number(variant.dramVendorId) }),
+      ...(variant.rankSizes === undefined
+        ? {}
+        : { rankSizes: variant.rankSizes.map((size) => BigInt(size)) }),
+    },
+  ];
 }

@@ -52,8 +52,9 @@ describe('info', () => {
     expect(variant.stderr).toMatch(/nikel has no memory variant 'nope' — known variants: lpddr3-/);
   });
 
-  it('refuses a URL registry for now and a missing folder', async () => {
-    expect((await runCli(['info', 'nikel', '--registry', 'https://example.org/r'])).stderr).toContain('remote registries are not supported yet');
+  it('reports an unreachable URL registry (exit 3) and a missing folder', async () => {
+    const remote = await runCli(['info', 'nikel', '--registry', 'http://127.0.0.1:1/r']);
+    expect([remote.code, remote.stderr]).toEqual([3, expect.stringContaining('cannot read the remote registry')]);
     const dir = mkdtempSync(join(tmpdir(), 'romctl-noreg-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     expect((await runCli(['info', 'nikel', '--registry', join(dir, 'absent')])).code).toBe(2);

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// `npm run demo`: starts `romctl serve-demo`, fetches the demo nikel bundle from it into a temporary cache,
+// flashes it onto the simulated phone when this romctl has `flash`, then stops the server and cleans up.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const romctl = fileURLToPath(new URL('../bin/romctl.js', import.meta.url));
+const work = await mkdtemp(join(tmpdir(), 'romctl-demo-run-'));
+const readyFile = join(work, 'ready');
+const cache = join(work, 'cache');
+
+/** Runs romctl with stderr shown; stdout is shown and returned. */
+async function run(args) {
+  console.log(`\n$ romctl ${args.join(' ')}`);
+  const child = spawn(process.execPath, [romctl, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    process.stdout.write(chunk);
+  });
+  const [code] = await once(child, 'exit');
+  return { code: code ?? 1, stdout };
+}
+
+async function waitForReady(server) {
+  let exited = false;
+  server.once('exit', () => (exited = true));
+  for (let waited = 0; waited < 120_000; waited += 100) {
+    const url = await readFile(readyFile, 'utf8').catch(() => undefined);
+    if (url !== undefined) return url.trim();
+    if (exited) throw new Error('romctl serve-demo stopped before it was ready');
+    await sleep(100);
+  }
+  throw new Error('romctl serve-demo was not ready after 2 minutes');
+}
+
+const server = spawn(process.execPath, [romctl, 'serve-demo', '--ready-file', readyFile], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+let code = 0;
+try {
+  const registry = await waitForReady(server);
+  const fetched = await run(['fetch', 'nikel', '--registry', registry, '--cache', cache]);
+  code = fetched.code;
+  const help = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [romctl, '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    child.once('exit', () => resolve(text));
+  });
+  const folder = fetched.stdout.trim().split('\n').pop();
+  if (code === 0 && folder && /^\s+flash\b/m.test(help)) {
+    const backup = join(work, 'backup');
+    code = (await run(['flash', folder, '--device', 'nikel', '--sim', 'nikel', '--backup-dir', backup])).code;
+  } else if (code === 0) {
+    console.log('\n(this romctl has no flash command yet: the demo stops after fetch)');
+  }
+} catch (error) {
+  console.error(`demo: ${error.message}`);
+  code = 1;
+} finally {
+  if (server.exitCode === null) {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+  await rm(work, { recursive: true, force: true });
+}
+console.log(code === 0 ? '\ndemo finished' : `\ndemo failed (exit ${code})`);
+process.exitCode = code;

@@ -1,0 +1,7 @@
+/** The protocol engine: transports, the BROM client, Download Agent containers and the XFlash client. */
+export * from './transport/index.js';
+export * from './brom.js';
+export * from './detect.js';
+export * from './da/container.js';
+export * from './da/container-build.js';
+export * from './da/xflash.js';

@@ -1,0 +1,208 @@
+import {
+  constants,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { RomctlError } from '../errors.js';
+import { extractPackage, openPackage } from '../package/index.js';
+import type { Bundle } from '../registry/model.js';
+import { sha256OfFile } from './hashing.js';
+import { downloadError } from './source-error.js';
+
+/** A downloaded file of a bundle, verified, in the cache. */
+export interface BundleArchive {
+  name: string;
+  path: string;
+  sha256: string;
+}
+
+export interface UnpackResult {
+  folder: string;
+  /** the folder was already there, made from the same downloads, and its content hashes still match */
+  reused: boolean;
+  /** the files whose sha256 the bundle lists and that were checked, relative to the folder */
+  verified: string[];
+}
+
+/** written last into an unpacked bundle: what it was made from */
+export const BUNDLE_MARKER = '.romctl-bundle.json';
+
+interface Marker {
+  codename: string;
+  bundle: string;
+  archives: string[];
+}
+
+const ARCHIVE_NAME = /\.(zip|tgz|tar|tar\.gz|tar\.md5)$/i;
+
+/**
+ * Unpacks a bundle's downloads into `folder`: archives are extracted (safely, by extractPackage), other files
+ * copied beside them, then every content hash the bundle lists is checked, and only then is the result renamed
+ * into place. A failure leaves nothing behind; it is an integrity failure (exit 3). A folder already made from
+ * the same downloads is reused when its content still verifies, and made again when it does not.
+ */
+export async function unpackBundle(
+  bundle: Bundle,
+  archives: readonly BundleArchive[],
+  folder: string,
+): Promise<UnpackResult> {
+  const marker: Marker = {
+    codename: bundle.codename,
+    bundle: bundle.id,
+    archives: archives.map((archive) => archive.sha256).sort(),
+  };
+  if (await exists(folder)) {
+    const verified = await reusable(bundle, marker, folder);
+    if (verified) return { folder, reused: true, verified };
+    await rm(folder, { recursive: true, force: true });
+  }
+  const parent = dirname(folder);
+  await mkdir(parent, { recursive: true });
+  const staging = await mkdtemp(join(parent, `.${basename(folder)}.unpack-`));
+  try {
+    const content = join(staging, 'content');
+    await place(archives, content);
+    const verified = await verifyContent(bundle, content);
+    await writeFile(join(content, BUNDLE_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+    await rename(content, folder);
+    return { folder, reused: false, verified };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The verified files of an existing folder made from these downloads, or undefined (not ours, stale, damaged). */
+async function reusable(bundle: Bundle, wanted: Marker, folder: string): Promise<string[] | undefined> {
+  const text = await readFile(join(folder, BUNDLE_MARKER), 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    throw new RomctlError('the bundle folder exists but was not made by romctl fetch', {
+      where: folder,
+      hint: 'move it away or choose another --out folder',
+    });
+  }
+  let found: Partial<Marker>;
+  try {
+    found = JSON.parse(text) as Partial<Marker>;
+  } catch {
+    return undefined;
+  }
+  if (JSON.stringify(found.archives) !== JSON.stringify(wanted.archives)) return undefined;
+  try {
+    return await verifyContent(bundle, folder);
+  } catch (error) {
+    if (error instanceof RomctlError) return undefined;
+    throw error;
+  }
+}
+
+/** One archive lands at the top of `content`, several in a folder each; other files are copied beside them. */
+async function place(archives: readonly BundleArchive[], content: string): Promise<void> {
+  const packed = archives.filter((archive) => ARCHIVE_NAME.test(safeName(archive.name)));
+  if (packed.length !== 1) await mkdir(content);
+  for (const archive of packed) {
+    const destination = packed.length === 1 ? content : join(content, archive.name.replace(ARCHIVE_NAME, ''));
+    await extract(archive, destination);
+  }
+  for (const file of archives.filter((archive) => !packed.includes(archive))) {
+    await copyFile(file.path, join(content, file.name), constants.COPYFILE_EXCL);
+  }
+}
+
+async function extract(archive: BundleArchive, destination: string): Promise<void> {
+  const view = await openPackage(archive.path).catch((error: unknown) => {
+    throw asIntegrityError(error, archive.name);
+  });
+  try {
+    await extractPackage(view, destination);
+  } catch (error) {
+    throw asIntegrityError(error, archive.name);
+  } finally {
+    await view.close();
+  }
+}
+
+function safeName(name: string): string {
+  if (name === '' || name !== basename(name) || name.includes('\\') || name.startsWith('.')) {
+    throw downloadError('the bundle names a file that is not a plain file name', {
+      where: name,
+      hint: 'the registry entry is broken; tell its maintainer',
+    });
+  }
+  return name;
+}
+
+/** A downloaded package that cannot be unpacked is damaged or hostile: an integrity failure, not the user's input. */
+function asIntegrityError(error: unknown, name: string): unknown {
+  if (!(error instanceof RomctlError)) return error;
+  return downloadError(error.message, {
+    where: error.where ?? name,
+    hint: error.hint ?? 'the download is damaged or hostile; do not use it',
+    cause: error,
+  });
+}
+
+/**
+ * Checks the scatter, preloader and image hashes the bundle lists. A listed name is looked up as a path inside
+ * the folder, else as a file name anywhere in it (every file of that name must match).
+ */
+async function verifyContent(bundle: Bundle, folder: string): Promise<string[]> {
+  const content = bundle.content;
+  if (!content) return [];
+  const expected: [file: string, sha256: string][] = [
+    ...(content.scatter?.sha256 === undefined
+      ? []
+      : [[content.scatter.file, content.scatter.sha256] as [string, string]]),
+    ...(content.preloader === undefined
+      ? []
+      : [[content.preloader.file, content.preloader.sha256] as [string, string]]),
+    ...Object.entries(content.images ?? {}),
+  ];
+  if (expected.length === 0) return [];
+  const files = await listFiles(folder);
+  const verified: string[] = [];
+  for (const [file, sha256] of expected) {
+    const wanted = file.replace(/\\/g, '/');
+    const exact = files.filter((path) => path === wanted);
+    const matches = exact.length > 0 ? exact : files.filter((path) => basename(path) === basename(wanted));
+    if (matches.length === 0) {
+      throw downloadError(`the bundle lists ${file}, but the package has no such file`, {
+        where: bundle.id,
+        hint: 'the download is not the package the registry describes; do not flash it',
+      });
+    }
+    for (const path of matches) {
+      const actual = await sha256OfFile(join(folder, path));
+      if (actual !== sha256.toLowerCase()) {
+        throw downloadError(`wrong sha256: got ${actual}, the bundle says ${sha256}`, {
+          where: `${bundle.id}!${path}`,
+          hint: 'the package does not hold the file the registry vouches for; do not flash it',
+        });
+      }
+      verified.push(path);
+    }
+  }
+  return verified;
+}
+
+async function listFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

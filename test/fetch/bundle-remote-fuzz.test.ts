@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { RomctlError } from '../../src/errors.js';
+import { openRemoteRegistry } from '../../src/fetch/remote-registry.js';
+import { openRegistry, requireDevice } from '../../src/registry/index.js';
+
+/** What the fuzzed registry server answers: index.json, and the same text for every other document. */
+const answers = { index: '', document: '' };
+let server: Server;
+let url = '';
+let cacheDir = '';
+
+beforeAll(async () => {
+  cacheDir = await mkdtemp(join(tmpdir(), 'romctl-remote-fuzz-'));
+  server = createServer((request, response) => {
+    response.end(request.url?.endsWith('/index.json') ? answers.index : answers.document);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/registry/`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  server.close();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+const embedded = await openRegistry({ env: {} });
+const nikel = requireDevice(embedded, 'nikel');
+const validIndex = { version: 1, devices: [{ ...nikel, bundles: nikel.bundles.slice(0, 2) }] };
+
+/** Sets the value at a random path of a JSON tree. */
+function mutate(value: unknown, path: number[], replacement: unknown): unknown {
+  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return replacement;
+  const key = keys[(path[0] as number) % keys.length] as string;
+  const copy = (Array.isArray(value) ? [...value] : { ...value }) as Record<string, unknown>;
+  copy[key] = mutate(copy[key], path.slice(1), replacement);
+  return copy;
+}
+
+/** Opening the registry and reading a device and a bundle gives documents or a RomctlError (exit 3), nothing else. */
+async function readsOrRefuses(): Promise<void> {
+  try {
+    const registry = await openRemoteRegistry(url, { cacheDir, retries: 0 });
+    const entry = registry.devices()[0];
+    if (entry === undefined) return;
+    await registry.device(entry);
+    const bundle = entry.bundles[0];
+    if (bundle) await registry.bundle(entry, bundle.id);
+  } catch (error) {
+    if (!(error instanceof RomctlError)) throw error;
+    expect(error.exitCode).toBe(3);
+  }
+}
+
+it('a mutated index or document from a remote registry is read or refused as an integrity failure', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.nat(40), { maxLength: 6 }),
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.oneof(fc.constant('codename: nikel\nplatform: mtk\n'), fc.string({ maxLength: 80 })),
+      async (path, replacement, document) => {
+        answers.index = JSON.stringify(mutate(validIndex, path, replacement));
+        answers.document = document;
+        await readsOrRefuses();
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+it('random bytes as index.json are refused', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.string({ maxLength: 100 }), fc.json({ maxDepth: 3 })), async (text) => {
+      answers.index = text;
+      answers.document = '';
+      await readsOrRefuses();
+    }),
+    { numRuns: 40 },
+  );
+});
