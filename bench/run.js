@@ -1,5 +1,10 @@
 // `npm run bench`: every budget of DESIGN §8 measured against a named tool in the same run.
+import { cpus } from 'node:os';
 import { benchCheck } from './check.js';
+import { benchDownload } from './download.js';
+import { benchStartup } from './startup.js';
 
-console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+console.log(`node ${process.version}, ${cpus().length} cores`);
+await benchStartup();
 await benchCheck();
+await benchDownload();

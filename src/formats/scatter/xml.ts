@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import { RomctlError } from '../../errors.js';
 import { deriveSizes, partitionFromFields, setField, type FieldMap } from './fields.js';
 import type { Layout, Partition, Scatter } from './model.js';
@@ -15,10 +15,17 @@ interface XmlNode {
   line: number;
 }
 
-const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
+type FastXmlParser = typeof import('fast-xml-parser');
+let fastXmlParser: FastXmlParser | undefined;
+
+/** Loaded on the first XML scatter only: it costs more start-up time than the rest of a scatter parse. */
+function xmlLibrary(): FastXmlParser {
+  fastXmlParser ??= createRequire(import.meta.url)('fast-xml-parser') as FastXmlParser;
+  return fastXmlParser;
+}
 
 export function parseXmlScatter(text: string, fileName: string | undefined): Scatter {
-  const valid = XMLValidator.validate(text);
+  const valid = xmlLibrary().XMLValidator.validate(text);
   if (valid !== true) {
     throw new RomctlError(`not well-formed XML: ${valid.err.msg}`, {
       where: whereLine(fileName, valid.err.line),
@@ -125,6 +132,7 @@ function readPartition(
 
 /** fast-xml-parser's ordered output → plain nodes with line numbers. */
 function readTree(text: string): XmlNode[] {
+  const { XMLParser } = xmlLibrary();
   const parser = new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
@@ -147,6 +155,7 @@ function readTree(text: string): XmlNode[] {
     }
     return low + 1;
   };
+  const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
   const convert = (raw: unknown[]): XmlNode[] =>
     raw.flatMap((item): XmlNode[] => {
       const record = item as Record<string | symbol, unknown>;
