@@ -12,6 +12,8 @@ import { registerRegistry } from './commands/registry.js';
 import { registerDetect } from './commands/detect.js';
 import { registerSim } from './commands/sim.js';
 import { registerCache } from './commands/cache.js';
+import { registerFlash } from './commands/flash.js';
+import { registerBackup } from './commands/backup.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerServeDemo } from './commands/serve-demo.js';
 
@@ -48,6 +50,8 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerDetect(program, runner);
   registerSim(program, runner);
   registerCache(program, runner);
+  registerFlash(program, runner);
+  registerBackup(program, runner);
   registerFetch(program, runner);
   registerServeDemo(program, runner);
   return program;

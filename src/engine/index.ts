@@ -5,3 +5,6 @@ export * from './detect.js';
 export * from './da/container.js';
 export * from './da/container-build.js';
 export * from './da/xflash.js';
+export * from './plan.js';
+export * from './executor.js';
+export * from './backup.js';

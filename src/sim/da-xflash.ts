@@ -39,9 +39,19 @@ const MAX_EMI_BLOCK = 64 * 1024;
 const MAX_DA2 = 16 * 1024 * 1024;
 const FORMAT_STEP = 256n * 1024n * 1024n;
 
+/** Test-only faults: `corruptWrite` sees every packet the DA is about to store and returns what it stores. */
+export interface SimDaFaults {
+  corruptWrite?: (write: { section: Section; address: bigint; data: Uint8Array }) => Uint8Array;
+}
+
 /** The SimPhone's DA server: register it as `daServer` (SimPhone.create) so JUMP_DA lands here. */
 export const xflashDaServer: DaServer = (session) =>
   serveXFlashDa({ ...session, phone: daPhoneOf(session.phone) });
+
+/** A DA server with injected faults (tests): a flash whose read-back differs must be reported. */
+export function faultyXFlashDaServer(faults: SimDaFaults): DaServer {
+  return (session) => serveXFlashDa({ ...session, phone: daPhoneOf(session.phone), faults });
+}
 
 /**
  * Runs until SHUTDOWN (after which the phone reboots), the link closes, or the host breaks the protocol (a real
@@ -51,6 +61,7 @@ export async function serveXFlashDa(session: {
   transport: Transport;
   phone: DaPhone;
   daImage: Uint8Array;
+  faults?: SimDaFaults;
 }): Promise<void> {
   const identity = readSimDaIdentity(session.daImage);
   if (
@@ -65,6 +76,7 @@ export async function serveXFlashDa(session: {
     new XFlashLink(session.transport, IDLE_TIMEOUT_MS, 'simulated XFlash DA'),
     session.phone,
     identity,
+    session.faults ?? {},
   );
   try {
     await da.run();
@@ -84,6 +96,7 @@ class SimXFlashDa {
     private readonly link: XFlashLink,
     private readonly phone: DaPhone,
     private readonly identity: SimDaIdentity,
+    private readonly faults: SimDaFaults,
   ) {
     this.dram = phone.connectionAgent === 'preloader' ? { state: 'ready' } : { state: 'untrained' };
   }
@@ -265,7 +278,9 @@ class SimXFlashDa {
       if (this.checksumLevel & ChecksumLevel.usb && sum16(data) !== checksum) {
         return this.link.sendU32(Status.CHECKSUM_ERR);
       }
-      await this.phone.storage.write(range.section, range.address + done, data);
+      const address = range.address + done;
+      const stored = this.faults.corruptWrite?.({ section: range.section, address, data }) ?? data;
+      await this.phone.storage.write(range.section, address, stored);
       done += BigInt(data.length);
       await this.ok();
     }

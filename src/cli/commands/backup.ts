@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import type { CommandRunner } from '../context.js';
+
+export interface BackupCommandOptions {
+  device: string;
+  out: string;
+  port?: string;
+  sim?: string;
+  simStorage?: string;
+  da?: string;
+  preloader?: string;
+  registry?: string;
+}
+
+export function registerBackup(program: Command, runner: CommandRunner): void {
+  program
+    .command('backup')
+    .description("copy the phone's protected partitions (IMEI, calibration) to a verified folder")
+    .requiredOption('--device <codename>', 'the phone (romctl search finds the codename)')
+    .requiredOption('--out <dir>', 'the folder for the copy and its sha256 manifest')
+    .option('--port <path>', 'the phone’s serial port (romctl detect lists them)')
+    .option('--sim <profile>', 'back up a simulated phone instead')
+    .option('--sim-storage <file>', 'with --sim: the simulated phone’s flash file')
+    .option('--da <file>', 'the Download Agent (MTK_AllInOne_DA.bin of the phone’s firmware)')
+    .option(
+      '--preloader <file>',
+      'the phone’s preloader: its EMI settings start DRAM when the phone is in BROM mode',
+    )
+    .option('--registry <dir>', 'a registry folder instead of the embedded one')
+    .addHelpText(
+      'after',
+      '\nExit: 0 copied and verified, 1 wrong phone, 2 bad input, 4 device or protocol failure.',
+    )
+    .action(
+      runner.action(async (output, options: BackupCommandOptions) => {
+        const { runBackup } = await import('./backup-run.js');
+        return runBackup(output, options, runner.io);
+      }),
+    );
+}

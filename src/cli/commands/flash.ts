@@ -1,0 +1,61 @@
+import { Option, type Command } from 'commander';
+import type { CommandRunner } from '../context.js';
+
+export interface FlashCommandOptions {
+  device: string;
+  port?: string;
+  sim?: string;
+  simStorage?: string;
+  mode: 'download' | 'upgrade' | 'format-all';
+  da?: string;
+  withPreloader?: boolean;
+  acceptRisk?: string[];
+  backupDir?: string;
+  resume?: boolean;
+  registry?: string;
+}
+
+const repeatable = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerFlash(program: Command, runner: CommandRunner): void {
+  program
+    .command('flash <package>')
+    .description(
+      'check a package against the phone, back up its IMEI data, write, verify every image, reboot',
+    )
+    .requiredOption('--device <codename[@variant]>', 'the phone it is for (romctl search finds the codename)')
+    .option('--port <path>', 'the phone’s serial port (romctl detect lists them)')
+    .option(
+      '--sim <profile>',
+      'flash a simulated phone instead (nikel, P780, generic or a spec; see romctl sim)',
+    )
+    .option('--sim-storage <file>', 'with --sim: keep the simulated phone’s flash in this file between runs')
+    .addOption(
+      new Option('--mode <mode>', 'download only, firmware upgrade, or format all + download')
+        .choices(['download', 'upgrade', 'format-all'])
+        .default('download'),
+    )
+    .option('--da <file>', 'the Download Agent (default: the MTK_AllInOne_DA.bin in the package)')
+    .option(
+      '--with-preloader',
+      'write the preloader even when the phone has one (it is written last, boot2 first)',
+    )
+    .option(
+      '--accept-risk <code>',
+      'flash despite this one refusing finding (repeatable; logged)',
+      repeatable,
+    )
+    .option('--backup-dir <dir>', 'backup and journal folder (default ./romctl-backup/<codename>-<phone id>)')
+    .option('--resume', 'continue an interrupted flash from its journal (same package, mode, phone)')
+    .option('--registry <dir>', 'a registry folder instead of the embedded one')
+    .addHelpText(
+      'after',
+      '\nExit: 0 flashed and verified, 1 refused by a check (nothing written), 2 bad input, 4 device or protocol failure.',
+    )
+    .action(
+      runner.action(async (output, path: string, options: FlashCommandOptions) => {
+        const { runFlash } = await import('./flash-run.js');
+        return runFlash(output, path, options, runner.io);
+      }),
+    );
+}

@@ -1,0 +1,403 @@
+/**
+ * Runs a flash plan on a phone: connect and check (nothing written), then each step in order, recording each
+ * finished step in the journal with the hash it was verified by. With `resume`, finished steps are verified
+ * again by read-back hash and skipped when they still hold; the backup is never taken again after a format.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Finding } from '../check/index.js';
+import { coverageFinding } from '../check/rules/preloader-memory.js';
+import { ExitCode, RomctlError } from '../errors.js';
+import { canonicalPartitionName } from '../formats/scatter/model.js';
+import {
+  backupPartitions,
+  loadVerifiedBackup,
+  restorePartition,
+  type BackupManifest,
+  type BackupRange,
+} from './backup.js';
+import { buildGpt } from './da/gpt-build.js';
+import { emiBlockFromPreloader } from './da/emi-block.js';
+import type { GptTable } from './da/gpt.js';
+import { memorySpecOf, type XFlashClient } from './da/xflash.js';
+import type { StorageInfo } from './da/xflash-info.js';
+import {
+  bootAreaBlank,
+  readBackHash,
+  writeAndVerify,
+  writePreloader,
+  type ByteSource,
+  type WrittenImage,
+} from './flash-image.js';
+import { openFlashSession, type FlashSession, type SessionExpectations } from './flash-session.js';
+import { FlashJournal, type JournalStep } from './journal.js';
+import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
+import type { Transport } from './transport/types.js';
+
+export type FlashEvent =
+  | { type: 'connected'; chip: string; mode: 'brom' | 'preloader'; storage: string; storageId: string }
+  | {
+      type: 'step';
+      index: number;
+      total: number;
+      id: string;
+      text: string;
+      state: 'start' | 'done' | 'skipped';
+      detail?: string;
+    }
+  | { type: 'progress'; label: string; done: bigint; total: bigint }
+  | { type: 'note'; text: string };
+
+export interface ExecuteOptions {
+  plan: FlashPlan;
+  transport: Transport;
+  daFile: Uint8Array;
+  daFileName?: string;
+  device: SessionExpectations;
+  /** reads an image of the package (the engine streams it; it does not parse the package) */
+  openImage: (path: string) => Promise<AsyncIterable<Uint8Array>>;
+  /** the folder for the backup and the journal, or how to name it once the phone is identified */
+  backupDir: string | ((session: FlashSession) => string);
+  resume?: boolean;
+  onEvent?: (event: FlashEvent) => void;
+  timeoutMs?: number;
+}
+
+export interface StepResult {
+  id: string;
+  text: string;
+  state: 'done' | 'skipped';
+  detail?: string;
+}
+
+export interface FlashResult {
+  backupDir: string;
+  journal: string;
+  steps: StepResult[];
+  accepted: string[];
+}
+
+const BACKUP = 'backup';
+
+export async function executePlan(options: ExecuteOptions): Promise<FlashResult> {
+  const { plan } = options;
+  const emit = options.onEvent ?? (() => {});
+  const accepted = (code: string) => plan.acceptRisk.includes(code);
+  let memoryFinding: Finding | null = null;
+  const session = await openFlashSession({
+    transport: options.transport,
+    daFile: options.daFile,
+    daFileName: options.daFileName,
+    emiBlock: plan.preloader
+      ? emiBlockFromPreloader(plan.preloader.bytes, plan.preloader.facts.path).block
+      : null,
+    expect: options.device,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    checkMemory: (info) => {
+      if (!plan.preloader) return;
+      memoryFinding = coverageFinding(plan.preloader.facts, {
+        label: 'the connected phone',
+        spec: memorySpecOf(info),
+        consequence: 'this phone would not boot (bricked: BROM mode only)',
+      });
+      if (memoryFinding?.severity === 'error' && !accepted(memoryFinding.code)) {
+        throw new RomctlError(`${memoryFinding.code}: ${memoryFinding.message}`, {
+          exitCode: ExitCode.refused,
+          where: options.transport.description,
+          hint: `${memoryFinding.remedy}; nothing was written`,
+        });
+      }
+    },
+  });
+  const { client, storage } = session;
+  emit({
+    type: 'connected',
+    chip: session.identity.chip?.names[0] ?? '?',
+    mode: session.identity.mode,
+    storage: storage.kind,
+    storageId: storage.id,
+  });
+  const found = memoryFinding as Finding | null;
+  const memoryProven = found === null || session.dramCheckedWithPackage;
+  const dir = typeof options.backupDir === 'string' ? options.backupDir : options.backupDir(session);
+  if (!options.resume) await setAsidePreviousBackup(dir);
+  const journal = await FlashJournal.start(
+    dir,
+    {
+      fingerprint: plan.fingerprint,
+      package: plan.package,
+      mode: plan.mode,
+      device: options.device.device,
+      storageId: storage.id,
+      acceptedRisks: [
+        ...plan.accepted.map((f) => f.code),
+        ...(found?.severity === 'error' ? [found.code] : []),
+      ],
+    },
+    options.resume === true,
+  );
+  const run = new StepRunner(client, storage, plan, options, journal, join(dir, BACKUP), emit);
+  await run.decidePreloader(memoryProven, found);
+  const results: StepResult[] = [];
+  for (const [index, step] of plan.steps.entries()) {
+    const text = describeStep(step);
+    emit({ type: 'step', index, total: plan.steps.length, id: step.id, text, state: 'start' });
+    try {
+      const outcome = await run.step(step);
+      results.push({ id: step.id, text, ...outcome });
+      emit({ type: 'step', index, total: plan.steps.length, id: step.id, text, ...outcome });
+    } catch (error) {
+      await journal.note(`${step.id} failed: ${(error as Error).message}`).catch(() => {});
+      throw error;
+    }
+  }
+  await journal.finish();
+  return { backupDir: dir, journal: journal.path, steps: results, accepted: journal.data.acceptedRisks };
+}
+
+async function setAsidePreviousBackup(dir: string): Promise<void> {
+  const folder = join(dir, BACKUP);
+  const exists = await stat(folder).then(
+    () => true,
+    () => false,
+  );
+  if (exists)
+    await rename(
+      folder,
+      `${folder}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(2).toString('hex')}`,
+    );
+}
+
+type Outcome = { state: 'done' | 'skipped'; detail?: string };
+
+class StepRunner {
+  private writePreloaderNow = false;
+  private manifest: BackupManifest | null = null;
+
+  constructor(
+    private readonly client: XFlashClient,
+    private readonly storage: StorageInfo,
+    private readonly plan: FlashPlan,
+    private readonly options: ExecuteOptions,
+    private readonly journal: FlashJournal,
+    private readonly backupDir: string,
+    private readonly emit: (event: FlashEvent) => void,
+  ) {}
+
+  /** whether the preloader step writes: asked, or boot1 is blank; refused now (nothing written) if unproven */
+  async decidePreloader(memoryProven: boolean, found: Finding | null): Promise<void> {
+    const step = this.plan.steps.find((s) => s.kind === 'preloader');
+    if (!step) return;
+    this.writePreloaderNow = step.when === 'asked' || (await bootAreaBlank(this.client));
+    if (!this.writePreloaderNow) return;
+    const accepted = (code: string) => this.plan.acceptRisk.includes(code);
+    if (!memoryProven && !accepted('preloader.emi-undecided')) {
+      throw new RomctlError(
+        `preloader.emi-undecided: the phone's memory cannot be matched to the preloader's EMI records by its id ` +
+          `(${found?.message ?? 'discrete DRAM'}), and the phone was not in BROM mode, so the DA did not test them`,
+        {
+          exitCode: ExitCode.refused,
+          where: this.options.transport.description,
+          hint:
+            'connect the phone in BROM mode (hold volume up/down while plugging in) so the DA tests the EMI settings ' +
+            'before anything is written, or accept with --accept-risk preloader.emi-undecided; nothing was written',
+        },
+      );
+    }
+    const overridden = this.plan.accepted.some((f) => f.code.startsWith('preloader.'));
+    if (overridden && step.when === 'if-blank') {
+      throw new RomctlError(
+        'boot1 is blank and the package preloader has an accepted risk: it is not written unasked',
+        {
+          exitCode: ExitCode.refused,
+          where: this.options.transport.description,
+          hint: 'pass --with-preloader to write it knowingly, or use a package whose preloader passes the check',
+        },
+      );
+    }
+  }
+
+  async step(step: FlashStep): Promise<Outcome> {
+    switch (step.kind) {
+      case 'backup':
+        return this.backup(step.id, step.ranges);
+      case 'format':
+        return this.format(step.id, step.range);
+      case 'partition-table':
+        return this.partitionTable(step.id, step.partitions);
+      case 'write':
+        return this.verified(step.id, step.image, () => this.options.openImage(step.image.path));
+      case 'restore':
+        return this.restore(step.id, step.ranges);
+      case 'preloader':
+        return this.preloader(step.id, step.image.partition);
+      case 'reboot':
+        await this.client.shutdown('normal');
+        await this.journal.record(step.id, { state: 'done' });
+        return { state: 'done' };
+    }
+  }
+
+  private progress(label: string) {
+    return (p: { done: bigint; total: bigint }) => this.emit({ type: 'progress', label, ...p });
+  }
+
+  private async backup(id: string, ranges: PlannedRange[]): Promise<Outcome> {
+    if (this.journal.step(id)?.state === 'done') {
+      this.manifest = await loadVerifiedBackup(this.backupDir);
+      return { state: 'skipped', detail: `verified copy in ${this.backupDir}` };
+    }
+    const table = ranges.length > 0 ? await this.client.partitionTable().catch(() => null) : null;
+    const sources = ranges.map((range) => sourceOf(range, table));
+    this.manifest = await backupPartitions(
+      this.client,
+      sources,
+      this.backupDir,
+      { device: this.options.device.device, storageId: this.storage.id },
+      (label, done, total) => this.emit({ type: 'progress', label, done, total }),
+    );
+    for (const entry of this.manifest.partitions) {
+      const target = ranges.find((r) => r.name === entry.name);
+      if (target?.size !== null && target !== undefined && entry.size > target.size && this.restores()) {
+        throw new RomctlError(
+          `${entry.partition} on the phone (${entry.size} bytes) is larger than in the package`,
+          {
+            exitCode: ExitCode.refused,
+            hint: 'its backup could not be restored after the format: use a package with this layout; nothing was written',
+          },
+        );
+      }
+    }
+    await this.journal.record(id, { state: 'done', detail: `${this.manifest.partitions.length} partitions` });
+    return { state: 'done', detail: `${this.manifest.partitions.length} partitions → ${this.backupDir}` };
+  }
+
+  private restores(): boolean {
+    return this.plan.steps.some((s) => s.kind === 'restore');
+  }
+
+  private async format(id: string, range: PlannedRange): Promise<Outcome> {
+    if (this.journal.step(id)?.state === 'done') return { state: 'skipped', detail: 'formatted earlier' };
+    if (!this.manifest) throw internal('format before a verified backup');
+    const end = sectionSize(this.storage, range.section);
+    const size = range.size ?? end - range.address;
+    await this.client.format(range.section, range.address, size, this.progress(`format ${range.partition}`));
+    await this.journal.record(id, { state: 'done' });
+    return { state: 'done' };
+  }
+
+  private async partitionTable(id: string, partitions: PlannedRange[]): Promise<Outcome> {
+    const block = BigInt(this.storage.blockSize);
+    const firstUsable = (2n + (128n * 128n) / block) * block;
+    const tableEnd = this.storage.userSize - 33n * block;
+    const listed = partitions.flatMap((p) =>
+      p.size !== null && p.address >= firstUsable && p.address + p.size <= tableEnd
+        ? [{ name: p.partition, start: p.address, size: p.size }]
+        : [],
+    );
+    const bytes = buildGpt({
+      blockSize: this.storage.blockSize,
+      diskSize: this.storage.userSize,
+      partitions: listed,
+    });
+    const target = {
+      partition: 'partition table',
+      section: 'user' as const,
+      address: 0n,
+      partitionSize: BigInt(bytes.length),
+      fileSize: BigInt(bytes.length),
+      writtenSize: BigInt(bytes.length),
+      sparse: false,
+    };
+    return this.verified(id, target, async () => oneChunk(bytes));
+  }
+
+  /** write + read-back verify, or on resume a fresh read-back of what the journal says was written */
+  private async verified(
+    id: string,
+    target: Parameters<typeof writeAndVerify>[1] & { partition: string },
+    source: ByteSource,
+  ): Promise<Outcome> {
+    const earlier = this.journal.step(id);
+    if (earlier?.state === 'done' && earlier.sha256 && earlier.runs) {
+      const runs = earlier.runs.map(([offset, length]): [bigint, number] => [BigInt(offset), length]);
+      const back = await readBackHash(this.client, target, runs, this.progress(`verify ${target.partition}`));
+      if (back === earlier.sha256) return { state: 'skipped', detail: 'written earlier, verified again' };
+      await this.journal.note(`${id}: changed since it was written; writing it again`);
+    }
+    const written: WrittenImage = await writeAndVerify(this.client, target, source, (phase, p) =>
+      this.emit({ type: 'progress', label: `${phase} ${target.partition}`, ...p }),
+    );
+    const entry: Omit<JournalStep, 'at'> = {
+      state: 'done',
+      sha256: written.sha256,
+      runs: written.runs.map(([offset, length]) => [`0x${offset.toString(16)}`, length]),
+    };
+    await this.journal.record(id, entry);
+    return { state: 'done', detail: `verified sha256 ${written.sha256.slice(0, 16)}…` };
+  }
+
+  private async restore(id: string, ranges: PlannedRange[]): Promise<Outcome> {
+    const manifest = this.manifest ?? (await loadVerifiedBackup(this.backupDir));
+    let restored = 0;
+    for (const entry of manifest.partitions) {
+      const target = ranges.find((r) => r.name === entry.name);
+      if (!target) continue;
+      const holds = (await this.client.sha256(target.section, target.address, entry.size)) === entry.sha256;
+      if (holds && this.journal.step(id)?.state === 'done') continue;
+      const size = target.size ?? entry.size;
+      await restorePartition(
+        this.client,
+        this.backupDir,
+        entry,
+        { ...target, size },
+        this.progress(`restore ${entry.partition}`),
+      );
+      restored += 1;
+    }
+    const detail = `${manifest.partitions.length} partitions byte-identical to the backup`;
+    if (restored === 0) return { state: 'skipped', detail: `restored earlier; ${detail}` };
+    await this.journal.record(id, { state: 'done' });
+    return { state: 'done', detail };
+  }
+
+  private async preloader(id: string, partition: string): Promise<Outcome> {
+    const bytes = this.plan.preloader?.bytes;
+    if (!bytes) throw internal(`no bytes for ${partition}`);
+    const earlier = this.journal.step(id);
+    if (earlier?.state === 'done' && earlier.sha256 !== undefined) {
+      const back = await this.client.sha256('boot1', 0n, BigInt(bytes.length));
+      if (back === earlier.sha256) return { state: 'skipped', detail: 'written earlier, verified again' };
+    }
+    if (!this.writePreloaderNow) {
+      await this.journal.record(id, { state: 'skipped', detail: 'boot1 holds a preloader' });
+      return { state: 'skipped', detail: 'boot1 holds a preloader (--with-preloader writes it anyway)' };
+    }
+    const sha256 = await writePreloader(this.client, bytes, (phase, p) =>
+      this.emit({ type: 'progress', label: phase, ...p }),
+    );
+    await this.journal.record(id, { state: 'done', sha256 });
+    return { state: 'done', detail: 'boot2 then boot1, both verified' };
+  }
+}
+
+/** where a protected partition is now: the phone's own GPT when it lists it, else the package's scatter */
+function sourceOf(range: PlannedRange, table: GptTable | null): BackupRange {
+  const entry = table?.partitions.find((p) => canonicalPartitionName(p.name) === range.name);
+  if (entry) return { ...range, address: entry.start, size: entry.size };
+  if (range.size === null) throw internal(`no size for ${range.partition}`);
+  return { ...range, size: range.size };
+}
+
+async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+function sectionSize(storage: StorageInfo, section: 'user' | 'boot1' | 'boot2'): bigint {
+  return section === 'user' ? storage.userSize : section === 'boot1' ? storage.boot1Size : storage.boot2Size;
+}
+
+function internal(message: string): RomctlError {
+  return new RomctlError(message, { exitCode: ExitCode.internal });
+}

@@ -1,0 +1,267 @@
+/**
+ * The flash plan (DESIGN §7): a checked package and a download mode become an ordered list of steps. The plan
+ * is built from the facts `romctl check` gathered and judged; the engine never parses a ROM itself.
+ *
+ * Order: connect (identify, chip and memory checks, nothing written) → back up protected partitions → format
+ * (per mode) → partition table (after a format) → write each image and verify it by read-back hash → restore
+ * the protected partitions (after a format) → preloader (last; only if asked, or boot1 is blank) → reboot.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding, PackageFacts, PlanMode, Report } from '../check/index.js';
+import type { PreloaderFacts } from '../check/facts.js';
+import { PROTECTED_PARTITIONS } from '../check/rules/data-safety.js';
+import { ExitCode, RomctlError } from '../errors.js';
+import { canonicalPartitionName, type Layout, type Partition } from '../formats/scatter/model.js';
+import type { Section } from './da/xflash-info.js';
+import { flashTargetOf, isPreloaderPartition } from './flash-targets.js';
+
+/** A byte range of one partition on the phone. */
+export interface PlannedRange {
+  partition: string;
+  /** canonical name (`PRO_INFO` → `proinfo`) */
+  name: string;
+  section: Section;
+  address: bigint;
+  /** null: to the end of the section (Format All) */
+  size: bigint | null;
+}
+
+/** One image of the package and where it goes. */
+export interface PlannedImage {
+  partition: string;
+  name: string;
+  /** path inside the package */
+  path: string;
+  section: Section;
+  address: bigint;
+  partitionSize: bigint;
+  fileSize: bigint;
+  /** bytes on the phone: the expanded size for a sparse image */
+  writtenSize: bigint;
+  sparse: boolean;
+  /** sha256 of the file, as the check read it */
+  sha256: string;
+}
+
+export type FlashStep =
+  | { id: 'backup'; kind: 'backup'; ranges: PlannedRange[] }
+  | { id: string; kind: 'format'; range: PlannedRange }
+  | { id: 'partition-table'; kind: 'partition-table'; partitions: PlannedRange[] }
+  | { id: string; kind: 'write'; image: PlannedImage }
+  | { id: 'restore'; kind: 'restore'; ranges: PlannedRange[] }
+  | { id: 'preloader'; kind: 'preloader'; image: PlannedImage; when: 'asked' | 'if-blank' }
+  | { id: 'reboot'; kind: 'reboot' };
+
+export interface FlashPlan {
+  mode: PlanMode;
+  package: string;
+  platform: string | null;
+  storage: 'emmc' | 'ufs';
+  /** the package preloader as the check read it: its EMI block goes to INIT_EXT_RAM, its bytes to boot1 */
+  preloader: { facts: PreloaderFacts; bytes: Uint8Array } | null;
+  /** every `--accept-risk` code: findings made on the phone (the connected memory) are judged by them too */
+  acceptRisk: string[];
+  steps: FlashStep[];
+  /** findings that would refuse the package and were accepted one by one (`--accept-risk CODE`) */
+  accepted: Finding[];
+  /** the check's warnings, shown before flashing */
+  warnings: Finding[];
+  /** identifies package + mode + layout: a journal from another plan is not resumed */
+  fingerprint: string;
+}
+
+export interface PlanOptions {
+  mode: PlanMode;
+  /** write the preloader even when boot1 holds one (`--with-preloader`) */
+  withPreloader?: boolean;
+  /** finding codes the user accepts (`--accept-risk`) */
+  acceptRisk?: readonly string[];
+}
+
+/** A package the check refused: exit 1, with the findings that decided it. */
+export class PlanRefusedError extends RomctlError {
+  constructor(readonly findings: Finding[]) {
+    const codes = [...new Set(findings.map((f) => f.code))];
+    super(`refused by the check: ${codes.join(', ')} — ${findings[0]?.message ?? ''}`, {
+      exitCode: ExitCode.refused,
+      where: findings[0]?.subject.file,
+      hint: `${findings[0]?.remedy ?? ''}; to flash anyway accept each risk by name: ${codes
+        .map((code) => `--accept-risk ${code}`)
+        .join(' ')}`,
+    });
+    this.name = 'PlanRefusedError';
+  }
+}
+
+/**
+ * Error findings refuse the plan unless each one's code is accepted; accepted ones are kept for the log.
+ * Throws PlanRefusedError when anything is left.
+ */
+export function gateFindings(report: Report, acceptRisk: readonly string[] = []): Finding[] {
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  const blocking = errors.filter((f) => !acceptRisk.includes(f.code));
+  if (blocking.length > 0) throw new PlanRefusedError(blocking);
+  return errors;
+}
+
+/** Builds the plan for a checked package; throws PlanRefusedError when the check's verdict stands. */
+export function buildFlashPlan(facts: PackageFacts, report: Report, options: PlanOptions): FlashPlan {
+  const accepted = gateFindings(report, options.acceptRisk);
+  const scatter = facts.scatter;
+  const layout = scatter?.model.layouts[0];
+  if (!scatter || !layout) {
+    throw new RomctlError(`${facts.path} is not an MTK scatter package (${facts.kind})`, {
+      exitCode: ExitCode.refused,
+      hint: 'romctl check names what it is',
+    });
+  }
+  const images = facts.files.flatMap((file): PlannedImage[] => {
+    const image = file.path === undefined ? undefined : facts.images.get(file.path);
+    if (!image || file.path === undefined) return [];
+    return [plannedImage(file.partition, file.path, image)];
+  });
+  const preloader = images.find((image) => isPreloader(facts, image)) ?? null;
+  const protectedRanges = layout.partitions.filter(isProtected).map(rangeOf);
+  // a package's own nvram/proinfo would replace this phone's IMEI: written only when that risk is accepted
+  const overwriteProtected = accepted.some((f) => f.code === 'data.overwrites-protected');
+  const writes = images.filter(
+    (image) => image !== preloader && (overwriteProtected || !PROTECTED_PARTITIONS.has(image.name)),
+  );
+  const formats = formatRanges(options.mode, layout);
+  const steps: FlashStep[] = [{ id: 'backup', kind: 'backup', ranges: protectedRanges }];
+  for (const range of formats) steps.push({ id: `format:${range.partition}`, kind: 'format', range });
+  if (formats.length > 0)
+    steps.push({ id: 'partition-table', kind: 'partition-table', partitions: tableOf(layout) });
+  for (const image of writes) steps.push({ id: `write:${image.partition}`, kind: 'write', image });
+  if (formats.length > 0 && protectedRanges.length > 0)
+    steps.push({ id: 'restore', kind: 'restore', ranges: protectedRanges });
+  if (preloader) {
+    steps.push({
+      id: 'preloader',
+      kind: 'preloader',
+      image: preloader,
+      when: options.withPreloader ? 'asked' : 'if-blank',
+    });
+  }
+  steps.push({ id: 'reboot', kind: 'reboot' });
+  const preloaderFacts = preloader ? facts.preloaders.get(preloader.path) : undefined;
+  const preloaderBytes = preloader ? facts.images.get(preloader.path)?.preloaderBytes : undefined;
+  return {
+    mode: options.mode,
+    package: facts.path,
+    platform: scatter.model.platform,
+    storage: /UFS/i.test(layout.storage ?? '') ? 'ufs' : 'emmc',
+    preloader: preloaderFacts && preloaderBytes ? { facts: preloaderFacts, bytes: preloaderBytes } : null,
+    acceptRisk: [...(options.acceptRisk ?? [])],
+    steps,
+    accepted,
+    warnings: report.findings.filter((f) => f.severity === 'warning'),
+    fingerprint: fingerprintOf(options.mode, steps),
+  };
+}
+
+function isPreloader(facts: PackageFacts, image: PlannedImage): boolean {
+  return facts.preloaders.has(image.path) && image.section === 'boot1';
+}
+
+function isProtected(partition: Partition): boolean {
+  return (
+    !partition.isReserved &&
+    PROTECTED_PARTITIONS.has(canonicalPartitionName(partition.name)) &&
+    flashTargetOf(partition).section === 'user'
+  );
+}
+
+function rangeOf(partition: Partition): PlannedRange {
+  const target = flashTargetOf(partition);
+  return {
+    partition: partition.name,
+    name: canonicalPartitionName(partition.name),
+    section: target.section,
+    address: target.address,
+    size: partition.size,
+  };
+}
+
+function plannedImage(
+  partition: Partition,
+  path: string,
+  image: { size: bigint; writtenSize: bigint; kind: string; sha256: string },
+): PlannedImage {
+  const target = flashTargetOf(partition);
+  return {
+    partition: partition.name,
+    name: canonicalPartitionName(partition.name),
+    path,
+    section: isPreloaderPartition(partition) ? 'boot1' : target.section,
+    address: target.address,
+    partitionSize: partition.size ?? image.writtenSize,
+    fileSize: image.size,
+    writtenSize: image.writtenSize,
+    sparse: image.kind === 'sparse',
+    sha256: image.sha256,
+  };
+}
+
+/** the user-area partitions of the scatter (reserved end-relative ones and the boot area left out) */
+function userPartitions(layout: Layout): Partition[] {
+  return layout.partitions.filter((p) => !p.isReserved && flashTargetOf(p).section === 'user');
+}
+
+/**
+ * Download Only formats nothing; Firmware Upgrade formats the scatter's partitions (adjacent ones merged);
+ * Format All the whole user area. Neither touches boot1/boot2: the preloader is only ever replaced whole.
+ */
+function formatRanges(mode: PlanMode, layout: Layout): PlannedRange[] {
+  if (mode === 'download') return [];
+  if (mode === 'format-all')
+    return [{ partition: 'user', name: 'user', section: 'user', address: 0n, size: null }];
+  const merged: PlannedRange[] = [];
+  const sorted = [...userPartitions(layout)].sort((a, b) => (a.linearStart < b.linearStart ? -1 : 1));
+  for (const partition of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && last.size !== null && last.address + last.size === partition.linearStart) {
+      last.size = partition.size === null ? null : last.size + partition.size;
+      continue;
+    }
+    merged.push(rangeOf(partition));
+  }
+  return merged.map((range, i) => ({ ...range, partition: merged.length === 1 ? 'user' : `user-${i + 1}` }));
+}
+
+/** the partitions the GPT written after a format lists: the scatter's user partitions except the tables */
+function tableOf(layout: Layout): PlannedRange[] {
+  return userPartitions(layout)
+    .filter((p) => !/^(pgpt|sgpt)$/.test(canonicalPartitionName(p.name)))
+    .map(rangeOf);
+}
+
+function fingerprintOf(mode: PlanMode, steps: FlashStep[]): string {
+  const text = JSON.stringify({ mode, steps }, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString(16) : value,
+  );
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** One line per step, for the plan listing and the journal. */
+export function describeStep(step: FlashStep): string {
+  const hex = (v: bigint) => `0x${v.toString(16)}`;
+  const range = (r: PlannedRange) =>
+    `${r.section} ${hex(r.address)}+${r.size === null ? 'end' : hex(r.size)}`;
+  switch (step.kind) {
+    case 'backup':
+      return `back up ${step.ranges.map((r) => r.partition).join(', ') || 'nothing (no protected partitions)'}`;
+    case 'format':
+      return `format ${range(step.range)}`;
+    case 'partition-table':
+      return `write the partition table (${step.partitions.length} partitions)`;
+    case 'write':
+      return `write ${step.image.partition} ← ${step.image.path}${step.image.sparse ? ' (sparse)' : ''}, verify`;
+    case 'restore':
+      return `restore ${step.ranges.map((r) => r.partition).join(', ')} from the backup, verify`;
+    case 'preloader':
+      return `preloader ← ${step.image.path} ${step.when === 'asked' ? '(asked)' : '(only if boot1 is blank)'}: boot2, then boot1`;
+    case 'reboot':
+      return 'reboot';
+  }
+}

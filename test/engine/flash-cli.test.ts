@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { socatAvailable } from '../../src/engine/transport/pty.js';
+import { decideBoot, resolveSimProfile, SimPhone } from '../../src/sim/index.js';
+import { SimStorage } from '../../src/sim/storage.js';
+import { romSpecForDevice } from '../../src/testkit/rom-builder.js';
+import { runCli } from '../helpers/run-cli.js';
+import { nikel, nikelPackage, preloaderOf, workspace, wrongPreloader } from './flash-helpers.js';
+
+const ws = workspace('flash-cli');
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const link = socatAvailable() ? 'a real pty (socat)' : 'an in-memory link (socat missing)';
+
+/** a storage file holding a nikel whose boot1 has its good preloader */
+async function bootedStorage(name: string): Promise<string> {
+  const path = ws.path(name);
+  const phone = await SimPhone.create({ profile: resolveSimProfile('nikel'), storagePath: path });
+  await phone.storage.write('boot1', 0, preloaderOf(romSpecForDevice((await nikel()).profile)));
+  await phone.close();
+  return path;
+}
+
+async function bootOf(storagePath: string) {
+  const profile = resolveSimProfile('nikel');
+  const storage = await SimStorage.open(storagePath, profile.storage.layout);
+  try {
+    return { boot: await decideBoot(profile, storage), boot1: await storage.sha256('boot1') };
+  } finally {
+    await storage.close();
+  }
+}
+
+describe(`romctl flash / backup with --sim over ${link}`, () => {
+  it('flashes a good package, verifies it, and the phone boots afterwards', async () => {
+    const dir = await nikelPackage(ws.path('good'));
+    const storage = await bootedStorage('good.img');
+    const run = await runCli([
+      'flash',
+      dir,
+      '--device',
+      'nikel',
+      '--sim',
+      'nikel',
+      '--sim-storage',
+      storage,
+      '--backup-dir',
+      ws.path('b-good'),
+    ]);
+    expect(run.stderr).toMatch(/plan \(download, good\):/);
+    expect(run.stderr).toMatch(/connected: MT6797 in preloader mode, EMMC 150100524836344d4207a1b2c3d4e5f1/);
+    expect(run.stdout).toMatch(/✓ write system ← system\.img \(sparse\), verify/);
+    expect(run.stdout).toMatch(/FLASHED — download/);
+    expect(run.stderr).toMatch(/simulated phone after the flash: preloader mode/);
+    expect(run.code).toBe(0);
+    const { boot } = await bootOf(storage);
+    expect(boot.mode).toBe('preloader');
+    const manifest = JSON.parse(await readFile(ws.path('b-good', 'backup', 'manifest.json'), 'utf8')) as {
+      partitions: unknown[];
+    };
+    expect(manifest.partitions).toHaveLength(6);
+    const again = await runCli([
+      'flash',
+      dir,
+      '--device',
+      'nikel',
+      '--sim',
+      'nikel',
+      '--sim-storage',
+      storage,
+      '--backup-dir',
+      ws.path('b-good'),
+      '--resume',
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/no interrupted flash to resume/);
+  });
+
+  it('refuses the wrong-preloader package with preloader.emi-no-match; the phone is untouched and still boots', async () => {
+    const dir = await nikelPackage(ws.path('wrong'), wrongPreloader);
+    const storage = await bootedStorage('wrong.img');
+    const before = await bootOf(storage);
+    const run = await runCli([
+      'flash',
+      dir,
+      '--device',
+      'nikel',
+      '--sim',
+      'nikel',
+      '--sim-storage',
+      storage,
+      '--with-preloader',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/✗ preloader\.emi-no-match/);
+    expect(run.stdout).toMatch(/REFUSED — the phone was not touched; nothing was written/);
+    expect(run.stdout).toMatch(/--accept-risk preloader\.emi-no-match/);
+    const after = await bootOf(storage);
+    expect(after.boot1).toBe(before.boot1);
+    expect(after.boot.mode).toBe('preloader');
+    const json = await runCli([
+      '--json',
+      'flash',
+      dir,
+      '--device',
+      'nikel',
+      '--sim',
+      'nikel',
+      '--sim-storage',
+      storage,
+    ]);
+    expect(json.code).toBe(1);
+    const out = JSON.parse(json.stdout) as {
+      verdict: string;
+      written: boolean;
+      findings: Array<{ code: string }>;
+    };
+    expect(out).toMatchObject({ verdict: 'refuse', written: false });
+    expect(out.findings.map((f) => f.code)).toContain('preloader.emi-no-match');
+  });
+
+  it('romctl backup copies the protected partitions into a verified folder', async () => {
+    const storage = await bootedStorage('backup.img');
+    const phone = await SimPhone.create({ profile: resolveSimProfile('nikel'), storagePath: storage });
+    const imei = Buffer.from('proinfo IMEI 861234567890123 '.repeat(50));
+    await phone.storage.write('user', 0x8200000, imei);
+    await phone.close();
+    const run = await runCli([
+      'backup',
+      '--device',
+      'nikel',
+      '--out',
+      ws.path('copy'),
+      '--sim',
+      'nikel',
+      '--sim-storage',
+      storage,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/6 partitions copied and verified/);
+    const proinfo = await readFile(join(ws.path('copy'), 'proinfo.bin'));
+    expect(proinfo.length).toBe(0x300000);
+    expect(sha(proinfo.subarray(0, imei.length))).toBe(sha(imei));
+  });
+
+  it('names the phone with exactly one of --port or --sim', async () => {
+    const dir = await nikelPackage(ws.path('usage'));
+    const run = await runCli(['flash', dir, '--device', 'nikel']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/exactly one of --port PATH or --sim PROFILE/);
+  });
+});
