@@ -41,7 +41,22 @@ export interface FlashSession {
   dramCheckedWithPackage: boolean;
 }
 
-function refused(code: string, message: string, hint: string, where?: string): RomctlError {
+/** The check codes a flash session refuses a phone with, once it has seen the phone (they appear in `explain`). */
+export const SESSION_REFUSALS = [
+  'device.chip-mismatch',
+  'device.storage-mismatch',
+  'security.auth-needed',
+  'security.da-signature',
+  'preloader.emi-no-match',
+  'preloader.emi-undecided',
+] as const;
+
+function refused(
+  code: (typeof SESSION_REFUSALS)[number],
+  message: string,
+  hint: string,
+  where?: string,
+): RomctlError {
   return new RomctlError(`${code}: ${message}`, { exitCode: ExitCode.refused, where, hint });
 }
 
@@ -66,11 +81,12 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
       hint: 'romctl does not know this chip; nothing was written',
     });
   }
-  if (identity.targetConfig.sbc || identity.targetConfig.sla || identity.targetConfig.daa) {
+  if (identity.targetConfig.sla || identity.targetConfig.daa) {
     throw refused(
       'security.auth-needed',
-      `the ${chipName} has secure boot / DA authentication on`,
-      'a signed DA and auth file for this phone are needed, which romctl does not handle yet; nothing was written',
+      `the ${chipName} has ${identity.targetConfig.sla ? 'SLA' : 'DAA'} on: the BROM accepts a DA only after ` +
+        'authentication',
+      'a signed DA and the auth file for this phone are needed, which romctl does not handle yet; nothing was written',
       transport.description,
     );
   }
@@ -80,6 +96,14 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
     options.daFileName,
   );
   const { da1, da2 } = daStages(options.daFile, entry);
+  if (identity.targetConfig.sbc && da1.signatureLength === 0) {
+    throw refused(
+      'security.da-signature',
+      `the ${chipName} has secure boot on and this DA is unsigned: the BROM would refuse it`,
+      "use the vendor's signed DA for this phone (--da); nothing was written",
+      transport.description,
+    );
+  }
   await brom.sendDa(da1.loadAddress, da1.bytes, da1.signatureLength);
   await brom.jumpDa(da1.loadAddress);
   const seen: { storage: StorageInfo | null } = { storage: null };

@@ -170,6 +170,55 @@ describe('flash plans on a simulated nikel (memory link)', () => {
     expect(mt6765.storage.writtenBytes).toBe(0);
   });
 
+  it('a phone with SLA/DAA, or secure boot and an unsigned DA, is refused before the DA is sent', async () => {
+    const dir = await nikelPackage(ws.path('good-secure'));
+    const prepared = await checked(dir, 'download');
+    const { SimPhone: Sim, resolveSimProfile } = await import('../../src/sim/index.js');
+    const { xflashDaServer } = await import('../../src/sim/da-xflash.js');
+    const { buildDaContainer, simDaStages, SIM_DA1_ADDRESS, SIM_DA2_ADDRESS } =
+      await import('../../src/engine/da/container-build.js');
+    const { da1, da2 } = simDaStages(0x6797, 'xflash');
+    const unsignedDa = buildDaContainer({
+      entries: [
+        {
+          hwCode: 0x6797,
+          regions: [
+            { bytes: new Uint8Array(0x40), loadAddress: 0, signatureLength: 0 },
+            { bytes: da1, loadAddress: SIM_DA1_ADDRESS, signatureLength: 0 },
+            { bytes: da2, loadAddress: SIM_DA2_ADDRESS, signatureLength: 0 },
+          ],
+        },
+      ],
+    });
+    const cases = [
+      { targetConfig: 0x02, code: 'security.auth-needed', message: /SLA on/, daFile: undefined },
+      { targetConfig: 0x04, code: 'security.auth-needed', message: /DAA on/, daFile: undefined },
+      {
+        targetConfig: 0x01,
+        code: 'security.da-signature',
+        message: /secure boot on and this DA is unsigned/,
+        daFile: unsignedDa,
+      },
+    ];
+    for (const { targetConfig, code, message, daFile } of cases) {
+      const secure = await Sim.create({
+        profile: { ...resolveSimProfile('nikel'), targetConfig },
+        daServer: xflashDaServer,
+      });
+      phones.push(secure);
+      const error = await flashOnce(secure, prepared, {
+        backupDir: ws.path(`b-secure-${targetConfig}`),
+        ...(daFile ? { daFile } : {}),
+      }).catch((e: unknown) => e);
+      expect((error as RomctlError).exitCode, code).toBe(ExitCode.refused);
+      expect((error as RomctlError).message).toMatch(new RegExp(`^${code.replace('.', '\\.')}: `));
+      expect((error as RomctlError).message).toMatch(message);
+      expect(secure.mode, 'the DA never ran').not.toBe('da');
+      expect(secure.storage.writtenBytes).toBe(0);
+    }
+    await prepared.pkg.close();
+  });
+
   it('a fresh flash will not start over an unfinished journal (its backup would be taken after a format)', async () => {
     const dir = await nikelPackage(ws.path('good-journal'));
     const spec = await goodSpec();

@@ -1,10 +1,14 @@
 import { ExitCode, RomctlError } from '../../errors.js';
+import { ByteSum16 } from '../../formats/checksum-ini.js';
 
-/** 16-bit sum of all bytes: the XFlash per-packet (USB) checksum and the legacy DA packet checksum. */
+/**
+ * 16-bit sum of all bytes: the XFlash per-packet (USB) checksum and the legacy DA packet checksum — the same sum
+ * as Checksum.ini's, so the same word-at-a-time accumulator serves (it runs on every packet, on both sides).
+ */
 export function sum16(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < bytes.length; i++) sum += bytes[i]!;
-  return sum & 0xffff;
+  const sum = new ByteSum16();
+  sum.push(bytes);
+  return sum.value;
 }
 
 async function* asIterable(source: Uint8Array | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
