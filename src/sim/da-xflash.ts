@@ -266,13 +266,8 @@ class SimXFlashDa {
     return { section, address, length };
   }
 
-  /**
-   * Each packet is acknowledged once received and checked, and stored while the host sends the next one (as a
-   * DA's storage controller works behind its USB side); the final status waits until every packet is stored.
-   */
   private async writeData(range: { section: Section; address: bigint; length: bigint }): Promise<void> {
     let done = 0n;
-    let storing: Promise<void> = Promise.resolve();
     while (done < range.length) {
       await this.link.readU32('packet flag');
       const checksum = await this.link.readU32('packet checksum');
@@ -285,16 +280,9 @@ class SimXFlashDa {
       }
       const address = range.address + done;
       const stored = this.faults.corruptWrite?.({ section: range.section, address, data }) ?? data;
-      const previous = storing;
-      storing = previous.then(() => this.phone.storage.write(range.section, address, stored));
-      storing.catch(() => undefined);
+      await this.phone.storage.write(range.section, address, stored);
       done += BigInt(data.length);
       await this.ok();
-    }
-    try {
-      await storing;
-    } catch {
-      return this.link.sendU32(Status.MMC_ERR);
     }
     await this.ok();
   }

@@ -278,25 +278,16 @@ export class XFlashClient {
     const padded = roundUp(length);
     await this.rangeCommand(Cmd.WRITE_DATA, 'WRITE_DATA', section, address, padded);
     let done = 0n;
-    // the next packet is read and summed while the DA still works on the previous one; its status is awaited
-    // before anything more is sent, so the exchange on the wire stays strictly one packet, one status
-    let acknowledged: Promise<void> = Promise.resolve();
     for await (const packet of packets(data, length, packetLength, where)) {
       const body =
         packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUp(BigInt(packet.length))));
-      const checksum = sum16(body);
-      await acknowledged;
       await this.link.sendU32(0);
-      await this.link.sendU32(checksum);
+      await this.link.sendU32(sum16(body));
       await this.link.send(body);
-      const at = done;
+      await this.link.expectOk(`WRITE_DATA packet at +0x${done.toString(16)}`, this.longTimeoutMs);
       done += BigInt(packet.length);
-      acknowledged = this.link
-        .expectOk(`WRITE_DATA packet at +0x${at.toString(16)}`, this.longTimeoutMs)
-        .then(() => onProgress?.({ done: at + BigInt(packet.length), total: length }));
-      acknowledged.catch(() => undefined);
+      onProgress?.({ done, total: length });
     }
-    await acknowledged;
     await this.link.expectOk('WRITE_DATA (completion)', this.longTimeoutMs);
   }
 
