@@ -7,10 +7,24 @@ export interface BundleQuery {
   kind?: string;
 }
 
-/** Newest first: by date, then by version text (numeric parts compared as numbers). */
+const plainCompare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `V10.2` after `V9.6`: digit runs compare as numbers. (Hand-written: an ICU collator costs start-up time.) */
+function versionCompare(a: string, b: string): number {
+  const partsA = a.split(/(\d+)/);
+  const partsB = b.split(/(\d+)/);
+  for (let i = 0; i < Math.min(partsA.length, partsB.length); i++) {
+    const x = partsA[i] as string;
+    const y = partsB[i] as string;
+    const order = i % 2 === 1 ? Number(x) - Number(y) || plainCompare(x, y) : plainCompare(x, y);
+    if (order !== 0) return order;
+  }
+  return partsA.length - partsB.length;
+}
+
+/** Newest first: by date (ISO text), then by version. */
 function newestFirst(a: IndexedBundle, b: IndexedBundle): number {
-  const byDate = (b.date ?? '').localeCompare(a.date ?? '');
-  return byDate !== 0 ? byDate : b.version.localeCompare(a.version, 'en', { numeric: true });
+  return plainCompare(b.date ?? '', a.date ?? '') || versionCompare(b.version, a.version);
 }
 
 /** The bundles that fit the query, newest first. */

@@ -314,7 +314,10 @@ export class XFlashClient {
       written = end;
       options.onProgress?.({ done: written, total: options.expandedSize ?? written });
     });
-    return BigInt(summary.totalBlocks) * BigInt(summary.blockSize);
+    const expanded = BigInt(summary.totalBlocks) * BigInt(summary.blockSize);
+    // the holes after the last data run are done too: nothing is written to them
+    options.onProgress?.({ done: expanded, total: options.expandedSize ?? expanded });
+    return expanded;
   }
 
   /**
