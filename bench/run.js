@@ -2,9 +2,11 @@
 import { cpus } from 'node:os';
 import { benchCheck } from './check.js';
 import { benchDownload } from './download.js';
+import { benchFlash } from './flash.js';
 import { benchStartup } from './startup.js';
 
 console.log(`node ${process.version}, ${cpus().length} cores`);
 await benchStartup();
 await benchCheck();
 await benchDownload();
+await benchFlash();
