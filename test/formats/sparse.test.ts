@@ -4,6 +4,7 @@ import { RomctlError } from '../../src/errors.js';
 import { buildSparseImage, type SparseChunkSpec } from '../../src/formats/image/sparse-build.js';
 import { type SparseChunk, SparseReader, type SparseSummary } from '../../src/formats/sparse.js';
 import { resultOrRomctlError, splitAt } from './image-fixtures.js';
+import { errorOf } from '../helpers/errors.js';
 
 const BLOCK = 4096;
 const rawBlocks = (count: number, seed = 1): Uint8Array =>
@@ -21,16 +22,6 @@ function read(pieces: Uint8Array[], name?: string): SparseSummary {
   const reader = new SparseReader(name === undefined ? {} : { name });
   for (const piece of pieces) reader.push(piece);
   return reader.end();
-}
-
-function errorOf(run: () => unknown): RomctlError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RomctlError) return error;
-    throw error;
-  }
-  throw new Error('expected a RomctlError');
 }
 
 describe('SparseReader', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { RomctlError } from '../../src/errors.js';
 import {
   detectScatterFormat,
   parseScatter,
@@ -7,16 +6,7 @@ import {
   type Scatter,
 } from '../../src/formats/scatter/index.js';
 import { legacyText, SAMPLE, v1Text, v2Text, xmlText } from './fixtures.js';
-
-function errorOf(run: () => unknown): RomctlError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RomctlError) return error;
-    throw error;
-  }
-  throw new Error('expected a RomctlError');
-}
+import { errorOf } from '../helpers/errors.js';
 
 const byName = (scatter: Scatter, name: string): Partition => {
   const partition = scatter.layouts[0]?.partitions.find((candidate) => candidate.name === name);
