@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Finding } from '../check/index.js';
 import { coverageFinding } from '../check/rules/preloader-memory.js';
 import { ExitCode, RomctlError } from '../errors.js';
+import { wrapInBootArea } from '../formats/preloader/index.js';
 import { canonicalPartitionName } from '../formats/scatter/model.js';
 import {
   backupPartitions,
@@ -363,8 +364,13 @@ class StepRunner {
   }
 
   private async preloader(id: string, partition: string): Promise<Outcome> {
-    const bytes = this.plan.preloader?.bytes;
-    if (!bytes) throw internal(`no bytes for ${partition}`);
+    const preloader = this.plan.preloader;
+    if (!preloader) throw internal(`no bytes for ${partition}`);
+    // a package preloader is a bare GFH image; the boot area must start with the boot header the BROM reads
+    const bytes =
+      preloader.facts.info?.kind === 'boot-area'
+        ? preloader.bytes
+        : wrapInBootArea(preloader.bytes, this.storage.kind === 'ufs' ? 'ufs' : 'emmc');
     const earlier = this.journal.step(id);
     if (earlier?.state === 'done' && earlier.sha256 !== undefined) {
       const back = await this.client.sha256('boot1', 0n, BigInt(bytes.length));

@@ -95,6 +95,25 @@ describe('flash plans on a simulated nikel (memory link)', () => {
     expect(journal?.steps['write:boot']?.sha256).toBe(sha(boot));
   });
 
+  it('a blank phone gets the preloader inside an EMMC_BOOT boot area (header, BRLYT, GFH at 0x800) and boots', async () => {
+    const spec = await goodSpec();
+    const dir = await nikelPackage(ws.path('good-blank'));
+    const target = await phone();
+    expect(target.lastBoot.mode).toBe('brom');
+    const prepared = await checked(dir, 'download');
+    const result = await flashOnce(target, prepared, { backupDir: ws.path('b-blank') });
+    await prepared.pkg.close();
+    expect(result.steps.find((s) => s.id === 'preloader')?.state).toBe('done');
+    const packaged = preloaderOf(spec);
+    const boot1 = await target.storage.read('boot1', 0, 0x800 + packaged.length);
+    expect(Buffer.from(boot1.subarray(0, 9)).toString('latin1')).toBe('EMMC_BOOT');
+    expect(Buffer.from(boot1.subarray(0x200, 0x205)).toString('latin1')).toBe('BRLYT');
+    expect(sha(boot1.subarray(0x800))).toBe(sha(packaged));
+    const { parsePreloader } = await import('../../src/formats/preloader/index.js');
+    expect(parsePreloader(boot1)).toMatchObject({ kind: 'boot-area', bootHeader: { gfhOffset: 0x800 } });
+    expect(target.lastBoot.mode).toBe('preloader');
+  });
+
   it('format all: protected partitions come back byte-identical from the verified backup', async () => {
     const spec = await goodSpec();
     const dir = await nikelPackage(ws.path('good-fa'));

@@ -247,6 +247,20 @@ function writeRomInfo(w: Writer, at: number, platform: string): void {
   w.text(at + 0x24, 'CUST');
 }
 
+/**
+ * The boot-area image a bare package preloader (GFH at 0) becomes on the phone: the `EMMC_BOOT`/`UFS_BOOT` header
+ * and BRLYT the BROM reads first, the GFH image at 0x800 (eMMC) or 0x1000 (UFS), padded to 2 KiB (reference §5.2,
+ * §4.6: a tool writing raw sectors must build this header itself).
+ */
+export function wrapInBootArea(gfhImage: Uint8Array, kind: 'emmc' | 'ufs'): Uint8Array {
+  const area = BOOT_AREA[kind];
+  const imageSize = alignUp(area.gfhOffset + gfhImage.length, 0x800);
+  const w = new Writer(imageSize);
+  w.put(area.gfhOffset, gfhImage);
+  writeBootArea(w, area, kind, area.gfhOffset, imageSize);
+  return w.bytes;
+}
+
 function writeBootArea(
   w: Writer,
   area: (typeof BOOT_AREA)[keyof typeof BOOT_AREA],

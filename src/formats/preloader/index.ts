@@ -14,6 +14,7 @@ export {
 export {
   buildPreloader,
   buildBloaderBlock,
+  wrapInBootArea,
   type BuildPreloaderOptions,
   type BuildEmiRecord,
 } from './build.js';
