@@ -12,6 +12,8 @@ import { startPtySim } from '../../src/sim/index.js';
 import { resolveSimProfile } from '../../src/sim/profiles.js';
 import { nikelPreloader } from '../sim/fixtures.js';
 
+if (!socatAvailable()) console.warn('pty tests skipped: socat is not installed (apt-get install socat)');
+
 const failureOf = async (promise: Promise<unknown>) => {
   const error = await promise.then(
     () => null,

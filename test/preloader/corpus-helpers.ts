@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 export function corpusDir(sub: string): string | null {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   const dir = join(root, '..', 'shared', 'corpus', sub);
-  return existsSync(dir) ? dir : null;
+  if (existsSync(dir)) return dir;
+  console.warn(`corpus tests skipped: ${dir} is absent`);
+  return null;
 }
 
 export function corpusFiles(sub: string): Array<{ name: string; bytes: () => Uint8Array }> {

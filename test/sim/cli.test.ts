@@ -10,6 +10,8 @@ import { socatAvailable } from '../../src/engine/transport/pty.js';
 import { runCli } from '../helpers/run-cli.js';
 import { nikelPreloader } from './fixtures.js';
 
+if (!socatAvailable()) console.warn('pty tests skipped: socat is not installed (apt-get install socat)');
+
 describe('romctl sim and romctl detect', () => {
   it('refuses an unknown profile with a usage error', async () => {
     const run = await runCli(['sim', '--profile', 'nokia3310']);
