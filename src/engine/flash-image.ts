@@ -19,6 +19,8 @@ export interface ImageTarget {
   fileSize: bigint;
   writtenSize: bigint;
   sparse: boolean;
+  /** sha256 of the file as the check read it; the bytes streamed now must be the same */
+  sha256?: string;
 }
 
 /** What was written: data runs relative to the partition start, and the sha256 over them in order. */
@@ -49,6 +51,7 @@ export async function writeImage(
   onProgress?: ProgressFn,
 ): Promise<WrittenImage> {
   const hash = createHash('sha256');
+  const fileHash = createHash('sha256');
   if (!target.sparse) {
     await client.write(
       target.section,
@@ -57,11 +60,13 @@ export async function writeImage(
       target.fileSize,
       onProgress,
     );
-    return { runs: [[0n, Number(target.fileSize)]], sha256: hash.digest('hex') };
+    const sha256 = hash.digest('hex');
+    sameAsChecked(target, sha256);
+    return { runs: [[0n, Number(target.fileSize)]], sha256 };
   }
   const runs: Array<[bigint, number]> = [];
   let done = 0n;
-  await sparseRuns(await source(), target.partition, async (offset, bytes) => {
+  await sparseRuns(hashing(await source(), fileHash), target.partition, async (offset, bytes) => {
     if (offset + BigInt(bytes.length) > target.partitionSize) {
       throw new RomctlError(`the expanded ${target.partition} image runs past its partition`, {
         exitCode: ExitCode.refused,
@@ -74,7 +79,18 @@ export async function writeImage(
     done = offset + BigInt(bytes.length);
     onProgress?.({ done, total: target.writtenSize });
   });
+  sameAsChecked(target, fileHash.digest('hex'));
   return { runs, sha256: hash.digest('hex') };
+}
+
+/** A file changed between the check and the write (a folder package edited meanwhile) is not trusted. */
+function sameAsChecked(target: ImageTarget, fileSha256: string): void {
+  if (target.sha256 === undefined || target.sha256 === fileSha256) return;
+  throw new RomctlError(`${target.partition}: the image changed after it was checked`, {
+    exitCode: ExitCode.download,
+    where: target.partition,
+    hint: 'the file in the package is not the one romctl checked; check the package again, then flash',
+  });
 }
 
 /** sha256 over the runs as the phone holds them now. */

@@ -114,6 +114,24 @@ describe('flash plans on a simulated nikel (memory link)', () => {
     expect(target.lastBoot.mode).toBe('preloader');
   });
 
+  it('an image edited after the check is not trusted (exit 3)', async () => {
+    const spec = await goodSpec();
+    const dir = await nikelPackage(ws.path('good-edited'));
+    const target = await phone({ preloader: preloaderOf(spec) });
+    const prepared = await checked(dir, 'download');
+    const logo = join(dir, 'logo.bin');
+    const bytes = await readFile(logo);
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    await writeFile(logo, bytes);
+    const error = await flashOnce(target, prepared, { backupDir: ws.path('b-edited') }).catch(
+      (e: unknown) => e,
+    );
+    await prepared.pkg.close();
+    expect(error).toBeInstanceOf(RomctlError);
+    expect((error as RomctlError).exitCode).toBe(ExitCode.download);
+    expect((error as RomctlError).message).toMatch(/^logo: the image changed after it was checked/);
+  });
+
   it('format all: protected partitions come back byte-identical from the verified backup', async () => {
     const spec = await goodSpec();
     const dir = await nikelPackage(ws.path('good-fa'));
