@@ -26,7 +26,7 @@ export function registerBackup(program: Command, runner: CommandRunner): void {
       '--preloader <file>',
       'the phone’s preloader: its EMI settings start DRAM when the phone is in BROM mode',
     )
-    .option('--registry <dir>', 'a registry folder instead of the embedded one')
+    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one')
     .addHelpText(
       'after',
       '\nExit: 0 copied and verified, 1 wrong phone, 2 bad input, 4 device or protocol failure.',

@@ -27,8 +27,8 @@ export function registerCheck(program: Command, runner: CommandRunner): void {
       'the phone it is for: chip, storage, layout, preloader and memory checks',
     )
     .option(
-      '--registry <dir>',
-      'with --device: a registry folder instead of the embedded one (also ROMCTL_REGISTRY)',
+      '--registry <dir|url>',
+      'with --device: a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
     )
     .option(
       '--memory <spec>',

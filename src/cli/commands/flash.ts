@@ -47,7 +47,7 @@ export function registerFlash(program: Command, runner: CommandRunner): void {
     )
     .option('--backup-dir <dir>', 'backup and journal folder (default ./romctl-backup/<codename>-<phone id>)')
     .option('--resume', 'continue an interrupted flash from its journal (same package, mode, phone)')
-    .option('--registry <dir>', 'a registry folder instead of the embedded one')
+    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one')
     .addHelpText(
       'after',
       '\nExit: 0 flashed and verified, 1 refused by a check (nothing written), 2 bad input, 4 device or protocol failure.',

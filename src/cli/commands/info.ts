@@ -7,7 +7,10 @@ export function registerInfo(program: Command, runner: CommandRunner): void {
     .description(
       'a device profile: chip, hw code, storage, memory variants, known releases, look-alikes, warnings',
     )
-    .option('--registry <dir>', 'a registry folder instead of the embedded one (also ROMCTL_REGISTRY)')
+    .option(
+      '--registry <dir|url>',
+      'a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
+    )
     .addHelpText('after', '\nExit: 0 found, 2 unknown codename (with suggestions).')
     .action(
       runner.action(async (output, codename: string, options: { registry?: string }) => {

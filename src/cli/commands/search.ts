@@ -7,7 +7,10 @@ export function registerSearch(program: Command, runner: CommandRunner): void {
     .description(
       'find devices by codename, alias, marketing name, chip or hw code (e.g. "redmi note 4", MT6589, 0x279)',
     )
-    .option('--registry <dir>', 'a registry folder instead of the embedded one (also ROMCTL_REGISTRY)')
+    .option(
+      '--registry <dir|url>',
+      'a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
+    )
     .action(
       runner.action(async (output, query: string[], options: { registry?: string }) => {
         const { runSearch } = await import('./search-run.js');
