@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, RomctlError } from '../errors.js';
-import type { XFlashClient, ProgressFn } from './da/xflash.js';
+import type { DaClient, ProgressFn } from './da/client.js';
 import type { Section } from './da/xflash-info.js';
 
 export interface BackupRange {
@@ -43,7 +43,7 @@ function backupError(message: string, where: string, hint: string): RomctlError 
 
 /** Reads each range from the phone into `dir`, verifies the files, writes the manifest last. */
 export async function backupPartitions(
-  client: XFlashClient,
+  client: DaClient,
   ranges: readonly BackupRange[],
   dir: string,
   meta: { device: string; storageId: string },
@@ -126,7 +126,7 @@ export async function loadVerifiedBackup(dir: string): Promise<BackupManifest> {
 
 /** Writes a backed-up file to `target` and verifies it by read-back hash. */
 export async function restorePartition(
-  client: XFlashClient,
+  client: DaClient,
   dir: string,
   entry: BackupEntry,
   target: { section: Section; address: bigint; size: bigint },

@@ -21,7 +21,7 @@ import {
 import { buildGpt } from './da/gpt-build.js';
 import { emiBlockFromPreloader } from './da/emi-block.js';
 import type { GptTable } from './da/gpt.js';
-import { memorySpecOf, type XFlashClient } from './da/xflash.js';
+import { memorySpecOf, type DaClient } from './da/client.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import {
   bootAreaBlank,
@@ -177,7 +177,7 @@ class StepRunner {
   private manifest: BackupManifest | null = null;
 
   constructor(
-    private readonly client: XFlashClient,
+    private readonly client: DaClient,
     private readonly storage: StorageInfo,
     private readonly plan: FlashPlan,
     private readonly options: ExecuteOptions,

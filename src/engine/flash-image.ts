@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ExitCode, RomctlError } from '../errors.js';
-import type { ProgressFn, XFlashClient } from './da/xflash.js';
+import type { DaClient, ProgressFn } from './da/client.js';
 import type { Section } from './da/xflash-info.js';
 import { sparseRuns } from './da/sparse-runs.js';
 
@@ -45,7 +45,7 @@ export class VerifyError extends RomctlError {
 }
 
 export async function writeImage(
-  client: XFlashClient,
+  client: DaClient,
   target: ImageTarget,
   source: ByteSource,
   onProgress?: ProgressFn,
@@ -95,7 +95,7 @@ function sameAsChecked(target: ImageTarget, fileSha256: string): void {
 
 /** sha256 over the runs as the phone holds them now. */
 export async function readBackHash(
-  client: XFlashClient,
+  client: DaClient,
   target: { section: Section; address: bigint },
   runs: ReadonlyArray<readonly [bigint, number]>,
   onProgress?: ProgressFn,
@@ -115,7 +115,7 @@ export async function readBackHash(
 
 /** Writes and verifies; throws VerifyError when the phone holds something else. */
 export async function writeAndVerify(
-  client: XFlashClient,
+  client: DaClient,
   target: ImageTarget,
   source: ByteSource,
   onProgress?: (phase: 'write' | 'verify', progress: { done: bigint; total: bigint }) => void,
@@ -143,7 +143,7 @@ async function* hashing(source: AsyncIterable<Uint8Array>, hash: ReturnType<type
 const SECTOR = 512;
 
 /** boot1 holds nothing a boot ROM would start: its first sector is all zeros or all 0xFF */
-export async function bootAreaBlank(client: XFlashClient): Promise<boolean> {
+export async function bootAreaBlank(client: DaClient): Promise<boolean> {
   const head = await client.readAll('boot1', 0n, BigInt(SECTOR));
   return head.every((b) => b === 0) || head.every((b) => b === 0xff);
 }
@@ -155,7 +155,7 @@ export async function bootAreaBlank(client: XFlashClient): Promise<boolean> {
  * where `--resume` finishes the job), or the new one whole — never a partial image the boot ROM would start.
  */
 export async function writePreloader(
-  client: XFlashClient,
+  client: DaClient,
   image: Uint8Array,
   onProgress?: (phase: string, progress: { done: bigint; total: bigint }) => void,
 ): Promise<string> {

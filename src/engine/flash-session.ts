@@ -5,8 +5,11 @@
  */
 import { ExitCode, RomctlError } from '../errors.js';
 import { BromClient, type BromIdentity } from './brom.js';
+import type { DaClient, MemoryIdentity } from './da/client.js';
+import { readSimDaIdentity } from './da/container-build.js';
 import { DaStatusError } from './da/da-status.js';
 import { daStages, parseDaContainer, pickDaEntry } from './da/container.js';
+import { LegacyDaClient } from './da/legacy.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import { XFlashClient } from './da/xflash.js';
 import type { Transport } from './transport/types.js';
@@ -28,13 +31,13 @@ export interface SessionOptions {
   /** the package preloader's MTK_BLOADER_INFO block: needed when the boot ROM (not a preloader) loads the DA */
   emiBlock: Uint8Array | null;
   expect: SessionExpectations;
-  /** runs on the storage info before DRAM setup; throws to stop */
-  checkMemory?: (info: StorageInfo) => void | Promise<void>;
+  /** runs on the memory id the DA reports before DRAM setup; throws to stop */
+  checkMemory?: (info: MemoryIdentity) => void | Promise<void>;
   timeoutMs?: number;
 }
 
 export interface FlashSession {
-  client: XFlashClient;
+  client: DaClient;
   identity: BromIdentity;
   storage: StorageInfo;
   /** INIT_EXT_RAM ran with the package's EMI block and the DA trained DRAM with it */
@@ -59,6 +62,9 @@ function refused(
 ): RomctlError {
   return new RomctlError(`${code}: ${message}`, { exitCode: ExitCode.refused, where, hint });
 }
+
+/** the DA steps that set up DRAM with the package's EMI records (XFlash, legacy) */
+const DRAM_STEPS = ['INIT_EXT_RAM', 'ENABLE_DRAM'];
 
 export async function openFlashSession(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
@@ -106,13 +112,11 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
   }
   await brom.sendDa(da1.loadAddress, da1.bytes, da1.signatureLength);
   await brom.jumpDa(da1.loadAddress);
-  const seen: { storage: StorageInfo | null } = { storage: null };
-  const client = await XFlashClient.bringUp(transport, {
+  const bringUp = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     emiBlock: options.emiBlock ?? new Uint8Array(0),
     da2,
-    checkMemory: async (info) => {
-      seen.storage = info;
+    checkMemory: async (info: MemoryIdentity) => {
       const known = (expect.storage ?? []).map((s) => s.toLowerCase());
       if (known.length > 0 && !known.includes(info.kind)) {
         throw refused(
@@ -124,8 +128,19 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
       }
       await options.checkMemory?.(info);
     },
-  }).catch((error: unknown) => {
-    if (!(error instanceof DaStatusError && error.step.startsWith('INIT_EXT_RAM'))) throw error;
+  };
+  // the DA entry's own protocol (generated DAs say it), else the chip's DA generation
+  const legacy = (readSimDaIdentity(da1.bytes)?.protocol ?? identity.chip.daProtocol) === 'legacy';
+  const started: Promise<DaClient> = legacy
+    ? LegacyDaClient.bringUp(transport, {
+        ...bringUp,
+        daCode: entry.hwCode,
+        versions: { brom: identity.bromVersion ?? 0xff, bootloader: identity.preloaderVersion ?? 0xfe },
+      })
+    : XFlashClient.bringUp(transport, bringUp);
+  const client = await started.catch((error: unknown) => {
+    if (!(error instanceof DaStatusError && DRAM_STEPS.some((step) => error.step.startsWith(step))))
+      throw error;
     if (!options.emiBlock) {
       throw new RomctlError(
         'the phone is in BROM mode and there is no preloader EMI block to set up its DRAM',
@@ -144,11 +159,10 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
       transport.description,
     );
   });
-  const storage = seen.storage ?? (await client.storageInfo());
   return {
     client,
     identity,
-    storage,
+    storage: await client.storageInfo(),
     dramCheckedWithPackage: client.needsDramInit && options.emiBlock !== null,
   };
 }

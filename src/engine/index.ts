@@ -8,3 +8,5 @@ export * from './da/xflash.js';
 export * from './plan.js';
 export * from './executor.js';
 export * from './backup.js';
+export * from './da/legacy.js';
+export type { DaClient } from './da/client.js';

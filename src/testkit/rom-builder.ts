@@ -207,7 +207,9 @@ function daFileFor(platform: string): Uint8Array {
       hint: 'use a known MTK chip',
     });
   }
-  return buildDaContainer({ entries: [{ hwCode: chip.daCode }] });
+  return buildDaContainer({
+    entries: [{ hwCode: chip.daCode, protocol: chip.daProtocol === 'legacy' ? 'legacy' : 'xflash' }],
+  });
 }
 
 export interface DefaultRomOptions {

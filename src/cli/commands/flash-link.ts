@@ -14,7 +14,7 @@ import {
   type Transport,
 } from '../../engine/transport/index.js';
 import { ExitCode, RomctlError } from '../../errors.js';
-import { xflashDaServer } from '../../sim/da-xflash.js';
+import { simDaServer } from '../../sim/da-server.js';
 import { resolveSimProfile, SimPhone, startPtySim, type BootDecision } from '../../sim/index.js';
 import type { Output } from '../output.js';
 
@@ -53,13 +53,17 @@ export async function openDeviceLink(output: Output, options: LinkOptions): Prom
   const profile = resolveSimProfile(options.sim as string);
   const phone = await SimPhone.create({
     profile,
-    daServer: xflashDaServer,
+    daServer: simDaServer,
     ...(options.simStorage === undefined ? {} : { storagePath: options.simStorage }),
   });
   output.note(
     `simulated ${profile.label}: ${phone.lastBoot.mode === 'brom' ? 'BROM' : 'preloader'} mode (${phone.lastBoot.reason})`,
   );
-  const simDa = buildDaContainer({ entries: [{ hwCode: profile.chip.daCode }] });
+  const simDa = buildDaContainer({
+    entries: [
+      { hwCode: profile.chip.daCode, protocol: profile.chip.daProtocol === 'legacy' ? 'legacy' : 'xflash' },
+    ],
+  });
   if (!socatAvailable()) {
     output.note('socat is not installed: the simulated phone is reached over an in-memory link, not a pty');
     const [host, device] = createMemoryPair(['memory:host', `simulated ${profile.codename}`]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { SimPhone, resolveSimProfile, startPtySim } from '../../sim/index.js';
-import { xflashDaServer } from '../../sim/da-xflash.js';
+import { simDaServer } from '../../sim/da-server.js';
 import { readUserFile } from '../input.js';
 import type { Output } from '../output.js';
 
@@ -49,7 +49,7 @@ export async function runSim(
       },
     );
   }
-  const phone = await SimPhone.create({ profile, storagePath: options.storage, daServer: xflashDaServer });
+  const phone = await SimPhone.create({ profile, storagePath: options.storage, daServer: simDaServer });
   const dir = await mkdtemp(join(tmpdir(), 'romctl-sim-pty-'));
   try {
     if (preloader) await phone.storage.write('boot1', 0, preloader);

@@ -3,14 +3,22 @@
  * DA1 sync and setup → storage info (eMMC CID / UFS id, which DA1 answers before DRAM is up) → the caller's
  * memory check → INIT_EXT_RAM with the package preloader's EMI block → BOOT_TO (DA2) → flash operations.
  */
-import { createHash } from 'node:crypto';
 import { ExitCode, RomctlError } from '../../errors.js';
-import type { MemorySpec } from '../../formats/preloader/index.js';
 import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
+import {
+  rangeError,
+  readAllWith,
+  readGptWith,
+  sha256With,
+  writeSparseWith,
+  type DaClient,
+  type Da2Image,
+  type ProgressFn,
+  type SparseWriteOptions,
+} from './client.js';
 import { DaStatusError } from './da-status.js';
-import { gptEntriesLength, parseGptEntries, parseGptHeader, type GptTable } from './gpt.js';
+import type { GptTable } from './gpt.js';
 import { packets, sum16 } from './packets.js';
-import { sparseRuns } from './sparse-runs.js';
 import {
   decodeChipId,
   decodeEmmcInfo,
@@ -37,11 +45,8 @@ import {
 
 export type { Section, StorageInfo, PacketLengths, ChipId } from './xflash-info.js';
 
-export interface Progress {
-  done: bigint;
-  total: bigint;
-}
-export type ProgressFn = (progress: Progress) => void;
+export type { Progress, ProgressFn, Da2Image } from './client.js';
+export { memorySpecOf } from './client.js';
 
 export interface XFlashOptions {
   /** wait for one reply; default 5 s */
@@ -54,14 +59,9 @@ export interface XFlashOptions {
   checksumLevel?: (typeof ChecksumLevel)[keyof typeof ChecksumLevel];
 }
 
-export interface Da2Image {
-  bytes: Uint8Array;
-  loadAddress: number;
-}
-
 export type ConnectionAgent = 'brom' | 'preloader';
 
-export class XFlashClient {
+export class XFlashClient implements DaClient {
   private stage: 1 | 2 = 1;
   private storage: StorageInfo | null = null;
   private lengths: PacketLengths | null = null;
@@ -246,16 +246,7 @@ export class XFlashClient {
         },
       );
     }
-    const { blockSize } = await this.storageInfo();
-    const header = parseGptHeader(
-      await this.readAll('user', BigInt(blockSize), BigInt(blockSize)),
-      blockSize,
-      this.where,
-    );
-    if (!header) return null;
-    const length = BigInt(Math.ceil(gptEntriesLength(header) / blockSize) * blockSize);
-    const entries = await this.readAll('user', header.entriesLba * BigInt(blockSize), length);
-    return parseGptEntries(header, entries, this.where);
+    return readGptWith(this, (await this.storageInfo()).blockSize);
   }
 
   /**
@@ -291,33 +282,13 @@ export class XFlashClient {
     await this.link.expectOk('WRITE_DATA (completion)', this.longTimeoutMs);
   }
 
-  /**
-   * Writes an Android sparse image expanded: RAW and FILL data are written, DONT_CARE holes are skipped.
-   * Adjacent extents are merged into one WRITE_DATA of up to 8 MiB. Returns the expanded size.
-   */
-  async writeSparse(
+  writeSparse(
     section: Section,
     address: bigint,
     source: AsyncIterable<Uint8Array>,
-    options: { onProgress?: ProgressFn; expandedSize?: bigint; limit?: bigint; name?: string } = {},
+    options: SparseWriteOptions = {},
   ): Promise<bigint> {
-    let written = 0n;
-    const summary = await sparseRuns(source, options.name, async (offset, bytes) => {
-      const end = offset + BigInt(bytes.length);
-      if (options.limit !== undefined && end > options.limit) {
-        throw rangeError(
-          `the expanded image reaches 0x${end.toString(16)}, past the partition size`,
-          this.where,
-        );
-      }
-      await this.write(section, address + offset, bytes, BigInt(bytes.length));
-      written = end;
-      options.onProgress?.({ done: written, total: options.expandedSize ?? written });
-    });
-    const expanded = BigInt(summary.totalBlocks) * BigInt(summary.blockSize);
-    // the holes after the last data run are done too: nothing is written to them
-    options.onProgress?.({ done: expanded, total: options.expandedSize ?? expanded });
-    return expanded;
+    return writeSparseWith(this, section, address, source, options);
   }
 
   /**
@@ -358,24 +329,12 @@ export class XFlashClient {
     await this.link.expectOk('READ_DATA (completion)');
   }
 
-  /** A small range in one buffer (partition tables, headers). */
-  async readAll(section: Section, address: bigint, length: bigint): Promise<Uint8Array> {
-    if (length > 256n * 1024n * 1024n)
-      throw rangeError('readAll is for small ranges; stream with read()', this.where);
-    const out = new Uint8Array(Number(length));
-    let at = 0;
-    for await (const piece of this.read(section, address, length)) {
-      out.set(piece, at);
-      at += piece.length;
-    }
-    return out;
+  readAll(section: Section, address: bigint, length: bigint): Promise<Uint8Array> {
+    return readAllWith(this, section, address, length);
   }
 
-  /** SHA-256 of a range as the phone holds it, by reading it back: the verify step after a write. */
-  async sha256(section: Section, address: bigint, length: bigint, onProgress?: ProgressFn): Promise<string> {
-    const hash = createHash('sha256');
-    for await (const piece of this.read(section, address, length, onProgress)) hash.update(piece);
-    return hash.digest('hex');
+  sha256(section: Section, address: bigint, length: bigint, onProgress?: ProgressFn): Promise<string> {
+    return sha256With(this, section, address, length, onProgress);
   }
 
   /**
@@ -429,11 +388,6 @@ export class XFlashClient {
   }
 }
 
-/** What the DA told about the memory, in the form the preloader EMI rule (matchMemory) takes. */
-export function memorySpecOf(info: StorageInfo): MemorySpec {
-  return { storage: { kind: info.kind, id: info.id }, dram: null, dramVendorId: null, rankSizes: null };
-}
-
 function u32s(...values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   values.forEach((v, i) => new DataView(out.buffer).setUint32(i * 4, v, true));
@@ -449,8 +403,4 @@ function padTo(bytes: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(size);
   out.set(bytes);
   return out;
-}
-
-function rangeError(message: string, where: string): RomctlError {
-  return new RomctlError(message, { exitCode: ExitCode.internal, where });
 }
