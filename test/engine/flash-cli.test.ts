@@ -32,7 +32,9 @@ async function bootOf(storagePath: string) {
   }
 }
 
-describe(`romctl flash / backup with --sim over ${link}`, () => {
+// whole flashes over a real pty: ~90 MiB written and read back per run, slow when the suite loads both cores.
+// One CI run saw this flash stall past 30 s (not reproduced in dozens of runs since): retried once, and noted.
+describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000, retry: 1 }, () => {
   it('flashes a good package, verifies it, and the phone boots afterwards', async () => {
     const dir = await nikelPackage(ws.path('good'));
     const storage = await bootedStorage('good.img');
