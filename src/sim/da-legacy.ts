@@ -37,7 +37,7 @@ import { RomctlError } from '../errors.js';
 import { BLOADER_HEADER, BLOADER_MAGIC } from '../formats/preloader/bloader.js';
 import { layoutsFor } from '../formats/preloader/emi-layouts.js';
 import { matchMemory, parsePreloader } from '../formats/preloader/index.js';
-import { daPhoneOf, type DaPhone } from './da-phone.js';
+import { daPhoneOf, runnableDa, type DaPhone } from './da-phone.js';
 import type { SimDaFaults } from './da-xflash.js';
 import type { DaServer } from './phone.js';
 
@@ -62,14 +62,8 @@ export async function serveLegacyDa(session: {
   daImage: Uint8Array;
   faults?: SimDaFaults;
 }): Promise<void> {
-  const identity = readSimDaIdentity(session.daImage);
-  if (
-    !identity ||
-    identity.stage !== 1 ||
-    identity.protocol !== 'legacy' ||
-    identity.hwCode !== session.phone.daCode
-  )
-    return;
+  const identity = runnableDa(session.daImage, session.phone, 'legacy');
+  if (!identity) return;
   const link = new LegacyLink(session.transport, IDLE_TIMEOUT_MS, 'simulated legacy DA');
   const da = new SimLegacyDa(link, session.phone, identity, session.faults ?? {});
   try {

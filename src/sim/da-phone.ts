@@ -4,6 +4,7 @@
  */
 import type { Section, StorageKind } from '../engine/da/xflash-info.js';
 import type { MemorySpec } from '../formats/preloader/index.js';
+import { readSimDaIdentity, type SimDaIdentity, type SimDaProtocol } from '../engine/da/container-build.js';
 import type { SimPhone } from './phone.js';
 
 export interface DaStorage {
@@ -55,4 +56,22 @@ export function daPhoneOf(phone: SimPhone): DaPhone {
       erase: (section, offset, length) => storage.erase(section, offset, length),
     },
   };
+}
+
+/**
+ * The uploaded DA as the simulated phone sees it: a generated stage-1 DA of `protocol` made for this chip, or null
+ * (anything else is code the phone cannot run, and a real phone then never answers).
+ */
+export function runnableDa(
+  daImage: Uint8Array,
+  phone: DaPhone,
+  protocol: SimDaProtocol,
+): SimDaIdentity | null {
+  const identity = readSimDaIdentity(daImage);
+  const runs =
+    identity !== null &&
+    identity.stage === 1 &&
+    identity.protocol === protocol &&
+    identity.hwCode === phone.daCode;
+  return runs ? identity : null;
 }

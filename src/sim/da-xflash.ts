@@ -29,7 +29,7 @@ import {
 import { RomctlError } from '../errors.js';
 import { matchMemory, parsePreloader } from '../formats/preloader/index.js';
 import type { Transport } from '../engine/transport/types.js';
-import { daPhoneOf, type DaPhone } from './da-phone.js';
+import { daPhoneOf, runnableDa, type DaPhone } from './da-phone.js';
 import type { DaServer } from './phone.js';
 
 /** a DA left idle this long gives up, as a real one's watchdog would */
@@ -63,15 +63,8 @@ export async function serveXFlashDa(session: {
   daImage: Uint8Array;
   faults?: SimDaFaults;
 }): Promise<void> {
-  const identity = readSimDaIdentity(session.daImage);
-  if (
-    !identity ||
-    identity.stage !== 1 ||
-    identity.protocol !== 'xflash' ||
-    identity.hwCode !== session.phone.daCode
-  ) {
-    return;
-  }
+  const identity = runnableDa(session.daImage, session.phone, 'xflash');
+  if (!identity) return;
   const da = new SimXFlashDa(
     new XFlashLink(session.transport, IDLE_TIMEOUT_MS, 'simulated XFlash DA'),
     session.phone,
