@@ -6,9 +6,15 @@
 import { ExitCode, RomctlError } from '../errors.js';
 import { BromClient, type BromIdentity } from './brom.js';
 import type { DaClient, MemoryIdentity } from './da/client.js';
-import { readSimDaIdentity } from './da/container-build.js';
 import { DaStatusError } from './da/da-status.js';
-import { daStages, parseDaContainer, pickDaEntry } from './da/container.js';
+import {
+  daStages,
+  entryProtocol,
+  parseDaContainer,
+  pickDaEntry,
+  type DaContainer,
+  type DaEntryProtocol,
+} from './da/container.js';
 import { LegacyDaClient } from './da/legacy.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import { XFlashClient } from './da/xflash.js';
@@ -46,6 +52,7 @@ export interface FlashSession {
 
 /** The check codes a flash session refuses a phone with, once it has seen the phone (they appear in `explain`). */
 export const SESSION_REFUSALS = [
+  'da.protocol-unsupported',
   'device.chip-mismatch',
   'device.storage-mismatch',
   'security.auth-needed',
@@ -66,8 +73,38 @@ function refused(
 /** the DA steps that set up DRAM with the package's EMI records (XFlash, legacy) */
 const DRAM_STEPS = ['INIT_EXT_RAM', 'ENABLE_DRAM'];
 
+/** what this engine can drive; anything else is refused before SEND_DA */
+const SPOKEN: readonly DaEntryProtocol[] = ['xflash', 'legacy'];
+
+function unspokenProtocol(
+  protocol: DaEntryProtocol,
+  subject: string,
+  where: string | undefined,
+): RomctlError {
+  const what =
+    protocol === 'xml'
+      ? 'speaks the XML (V6) DA protocol, which romctl cannot drive yet'
+      : "is not in romctl's chip table, so its DA protocol is unknown";
+  return refused(
+    'da.protocol-unsupported',
+    `${subject} ${what}`,
+    'use SP Flash Tool 6 or mtkclient for this phone until romctl supports it; nothing was sent to the phone',
+    where,
+  );
+}
+
+/** A V6 (XML) DA file is refused before the phone is even asked anything. */
+function parseSpokenDa(options: SessionOptions): DaContainer {
+  const container = parseDaContainer(options.daFile, { fileName: options.daFileName });
+  if (container.v6) {
+    throw unspokenProtocol('xml', `the DA file (${container.identifier})`, options.daFileName);
+  }
+  return container;
+}
+
 export async function openFlashSession(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
+  const container = parseSpokenDa(options);
   const brom = new BromClient(transport, options.timeoutMs);
   await brom.handshake();
   const identity = await brom.identify();
@@ -87,6 +124,9 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
       hint: 'romctl does not know this chip; nothing was written',
     });
   }
+  if (!SPOKEN.includes(identity.chip.daProtocol)) {
+    throw unspokenProtocol(identity.chip.daProtocol, `the connected ${chipName}`, transport.description);
+  }
   if (identity.targetConfig.sla || identity.targetConfig.daa) {
     throw refused(
       'security.auth-needed',
@@ -97,11 +137,15 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
     );
   }
   const entry = pickDaEntry(
-    parseDaContainer(options.daFile, { fileName: options.daFileName }),
+    container,
     { ...identity, daCode: identity.chip.daCode, name: chipName },
     options.daFileName,
   );
-  const { da1, da2 } = daStages(options.daFile, entry);
+  const protocol = entryProtocol(container, entry);
+  if (protocol !== 'xflash' && protocol !== 'legacy') {
+    throw unspokenProtocol(protocol, `the DA entry for the ${chipName}`, options.daFileName);
+  }
+  const { da1, da2 } = daStages(options.daFile, entry, protocol);
   if (identity.targetConfig.sbc && da1.signatureLength === 0) {
     throw refused(
       'security.da-signature',
@@ -129,15 +173,14 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
       await options.checkMemory?.(info);
     },
   };
-  // the DA entry's own protocol (generated DAs say it), else the chip's DA generation
-  const legacy = (readSimDaIdentity(da1.bytes)?.protocol ?? identity.chip.daProtocol) === 'legacy';
-  const started: Promise<DaClient> = legacy
-    ? LegacyDaClient.bringUp(transport, {
-        ...bringUp,
-        daCode: entry.hwCode,
-        versions: { brom: identity.bromVersion ?? 0xff, bootloader: identity.preloaderVersion ?? 0xfe },
-      })
-    : XFlashClient.bringUp(transport, bringUp);
+  const started: Promise<DaClient> =
+    protocol === 'legacy'
+      ? LegacyDaClient.bringUp(transport, {
+          ...bringUp,
+          daCode: entry.hwCode,
+          versions: { brom: identity.bromVersion ?? 0xff, bootloader: identity.preloaderVersion ?? 0xfe },
+        })
+      : XFlashClient.bringUp(transport, { ...bringUp, daCode: entry.hwCode });
   const client = await started.catch((error: unknown) => {
     if (!(error instanceof DaStatusError && DRAM_STEPS.some((step) => error.step.startsWith(step))))
       throw error;

@@ -140,6 +140,11 @@ export function chipForHwCode(hwCode: number): ChipInfo | null {
   return byHwCode.get(hwCode) ?? null;
 }
 
+/** The chips a DA entry with this code serves (0x6735 serves MT6735, MT6737M and MT6753); empty when unknown. */
+export function chipsForDaCode(daCode: number): ChipInfo[] {
+  return CHIPS.filter((c) => c.daCode === daCode);
+}
+
 /**
  * The chip family part of a platform name: `MT6589T` → `MT6589`, `mt6737m` → `MT6737`, `MT6572_S00` → `MT6572`,
  * `AC8227L` → `AC8227`; null for anything else.

@@ -28,6 +28,10 @@ export interface DaPhone {
   readonly memory: MemorySpec;
   /** 'preloader' when a preloader (DRAM already up) loaded the DA */
   readonly connectionAgent: 'brom' | 'preloader';
+  /** GET_TARGET_CONFIG word: SLA on the BROM means SLA in the DA too */
+  readonly targetConfig: number;
+  /** the DRAM the DA reports once it is trained */
+  readonly dramBytes: bigint;
   readonly storage: DaStorage;
 }
 
@@ -45,6 +49,8 @@ export function daPhoneOf(phone: SimPhone): DaPhone {
     },
     memory: phone.memory,
     connectionAgent: phone.lastBoot.mode === 'preloader' ? 'preloader' : 'brom',
+    targetConfig: profile.targetConfig,
+    dramBytes: profile.dram.rankSizes.reduce((sum, size) => sum + size, 0n),
     storage: {
       kind,
       blockSize: kind === 'emmc' ? 512 : 4096,
@@ -59,19 +65,22 @@ export function daPhoneOf(phone: SimPhone): DaPhone {
 }
 
 /**
- * The uploaded DA as the simulated phone sees it: a generated stage-1 DA of `protocol` made for this chip, or null
- * (anything else is code the phone cannot run, and a real phone then never answers).
+ * The uploaded DA as the simulated phone sees it: a generated stage-1 DA of `protocol` made for this chip and, when
+ * the jump address is given, started where it is linked to run — or null (anything else is code the phone cannot
+ * run, or a DA1 jumped into at the wrong place, and a real phone then never answers).
  */
 export function runnableDa(
   daImage: Uint8Array,
   phone: DaPhone,
   protocol: SimDaProtocol,
+  jumpAddress?: number,
 ): SimDaIdentity | null {
   const identity = readSimDaIdentity(daImage);
   const runs =
     identity !== null &&
     identity.stage === 1 &&
     identity.protocol === protocol &&
-    identity.hwCode === phone.daCode;
+    identity.hwCode === phone.daCode &&
+    (jumpAddress === undefined || identity.loadAddress === jumpAddress);
   return runs ? identity : null;
 }

@@ -3,17 +3,10 @@
  * when the uploaded EMI block holds a record for the phone's memory (MediaTek's record choice, matchMemory),
  * and works on the phone's storage in whole packets.
  */
+import { randomBytes } from 'node:crypto';
 import { readSimDaIdentity, sha256Hex, type SimDaIdentity } from '../engine/da/container-build.js';
 import { sum16 } from '../engine/da/packets.js';
-import {
-  encodeChipId,
-  encodeEmmcInfo,
-  encodePacketLengths,
-  encodeUfsInfo,
-  type Section,
-  type StorageInfo,
-} from '../engine/da/xflash-info.js';
-import { readU32le, u32le, XFlashLink } from '../engine/da/xflash-link.js';
+import type { Section } from '../engine/da/xflash-info.js';
 import {
   ChecksumLevel,
   Cmd,
@@ -26,11 +19,24 @@ import {
   Status,
   StorageCode,
 } from '../engine/da/xflash-protocol.js';
+import { TargetConfigBit } from '../engine/brom-protocol.js';
 import { RomctlError } from '../errors.js';
 import { matchMemory, parsePreloader } from '../formats/preloader/index.js';
 import type { Transport } from '../engine/transport/types.js';
 import { daPhoneOf, runnableDa, type DaPhone } from './da-phone.js';
 import type { DaServer } from './phone.js';
+import { SimXFlashWire, WireBroken } from './xflash-wire.js';
+import {
+  chipIdReply,
+  emmcInfoReply,
+  nandInfoReply,
+  norInfoReply,
+  packetLengthReply,
+  ramInfoReply,
+  textReply,
+  ufsInfoReply,
+  wordReply,
+} from './xflash-replies.js';
 
 /** a DA left idle this long gives up, as a real one's watchdog would */
 const IDLE_TIMEOUT_MS = 10 * 60_000;
@@ -48,6 +54,13 @@ export interface SimDaFaults {
 export const xflashDaServer: DaServer = (session) =>
   serveXFlashDa({ ...session, phone: daPhoneOf(session.phone) });
 
+/** what the simulated DA reports as its version, SRAM and DRAM (shaped like real answers, invented values) */
+const DA_VERSION = 'ROMCTL-SIM XFLASH 1.0';
+const SRAM = { base: 0x100000, size: 0x40000 };
+const DRAM_BASE = 0x40000000;
+/** GET_RAM_INFO DRAM type word for a trained DRAM (reported, not interpreted by the host) */
+const DRAM_TYPE_WORD = 2;
+
 /** A DA server with injected faults (tests): a flash whose read-back differs must be reported. */
 export function faultyXFlashDaServer(faults: SimDaFaults): DaServer {
   return (session) => serveXFlashDa({ ...session, phone: daPhoneOf(session.phone), faults });
@@ -61,12 +74,14 @@ export async function serveXFlashDa(session: {
   transport: Transport;
   phone: DaPhone;
   daImage: Uint8Array;
+  /** where JUMP_DA started it; left out, the load address is not checked */
+  address?: number;
   faults?: SimDaFaults;
 }): Promise<void> {
-  const identity = runnableDa(session.daImage, session.phone, 'xflash');
+  const identity = runnableDa(session.daImage, session.phone, 'xflash', session.address);
   if (!identity) return;
   const da = new SimXFlashDa(
-    new XFlashLink(session.transport, IDLE_TIMEOUT_MS, 'simulated XFlash DA'),
+    new SimXFlashWire(session.transport, IDLE_TIMEOUT_MS),
     session.phone,
     identity,
     session.faults ?? {},
@@ -74,11 +89,13 @@ export async function serveXFlashDa(session: {
   try {
     await da.run();
   } catch (error) {
-    if (!(error instanceof RomctlError)) throw error;
+    if (!(error instanceof RomctlError || error instanceof WireBroken)) throw error;
   }
 }
 
 type Dram = { state: 'untrained' } | { state: 'ready' } | { state: 'failed'; status: number };
+
+type Range = { section: Section; address: bigint; length: bigint };
 
 class SimXFlashDa {
   private stage: 1 | 2 = 1;
@@ -86,7 +103,7 @@ class SimXFlashDa {
   private checksumLevel: number = ChecksumLevel.none;
 
   constructor(
-    private readonly link: XFlashLink,
+    private readonly link: SimXFlashWire,
     private readonly phone: DaPhone,
     private readonly identity: SimDaIdentity,
     private readonly faults: SimDaFaults,
@@ -97,18 +114,20 @@ class SimXFlashDa {
   async run(): Promise<void> {
     const { link } = this;
     await link.transport.write(Uint8Array.of(DA_SYNC_BYTE));
-    if ((await link.readU32('sync')) !== Cmd.SYNC_SIGNAL) return;
-    if ((await link.readU32('setup')) !== Cmd.SETUP_ENVIRONMENT) return;
-    await link.readFrame(64);
+    if ((await link.word()) !== Cmd.SYNC_SIGNAL) return;
+    if ((await link.word()) !== Cmd.SETUP_ENVIRONMENT) return;
+    // log level, log channel, host OS, UFS provisioning, reserved
+    if ((await link.frame(64)).length !== 20) return;
     await this.ok();
-    if ((await link.readU32('hw init')) !== Cmd.SETUP_HW_INIT_PARAMS) return;
-    await link.readFrame(64);
+    if ((await link.word()) !== Cmd.SETUP_HW_INIT_PARAMS) return;
+    await link.frame(64);
     await this.ok();
-    await link.sendU32(Cmd.SYNC_SIGNAL);
+    await link.replyWord(Cmd.SYNC_SIGNAL);
     for (;;) {
-      const cmd = await link.readU32('command');
-      if (this.dram.state === 'failed') {
-        await link.sendU32(this.dram.status);
+      const cmd = await link.word();
+      // a DA whose DRAM setup failed still takes another EMI block, and nothing else
+      if (this.dram.state === 'failed' && cmd !== Cmd.INIT_EXT_RAM) {
+        await link.replyWord(this.dram.status);
         continue;
       }
       if (cmd === Cmd.SHUTDOWN) {
@@ -120,7 +139,11 @@ class SimXFlashDa {
   }
 
   private ok(): Promise<void> {
-    return this.link.sendU32(Status.OK);
+    return this.link.replyWord(Status.OK);
+  }
+
+  private refuse(status: number): Promise<void> {
+    return this.link.replyWord(status);
   }
 
   private async dispatch(cmd: number): Promise<void> {
@@ -128,78 +151,95 @@ class SimXFlashDa {
       case Cmd.DEVICE_CTRL:
         return this.deviceCtrl();
       case Cmd.INIT_EXT_RAM:
-        return this.stage === 1 ? this.initExtRam() : this.link.sendU32(Status.UNSUPPORT_CMD);
+        return this.stage === 1 ? this.initExtRam() : this.refuse(Status.UNSUPPORT_CMD);
       case Cmd.BOOT_TO:
-        return this.stage === 1 ? this.bootTo() : this.link.sendU32(Status.UNSUPPORT_CMD);
+        return this.stage === 1 ? this.bootTo() : this.refuse(Status.UNSUPPORT_CMD);
       case Cmd.WRITE_DATA:
       case Cmd.READ_DATA:
       case Cmd.FORMAT:
-        return this.stage === 2 ? this.rangeCommand(cmd) : this.link.sendU32(Status.UNSUPPORT_CMD);
+        return this.stage === 2 ? this.rangeCommand(cmd) : this.refuse(Status.UNSUPPORT_CMD);
       default:
-        return this.link.sendU32(Status.UNSUPPORT_CMD);
+        return this.refuse(Status.UNSUPPORT_CMD);
     }
   }
 
+  /** → DEVICE_CTRL, ← status, → code, ← status, then ← data, ← status (GET) or → value, ← status (SET) */
   private async deviceCtrl(): Promise<void> {
     await this.ok();
-    const code = await this.link.readU32('control code');
+    const code = await this.link.word();
     const reply = this.deviceGet(code);
     if (reply) {
       await this.ok();
-      await this.link.send(reply);
+      await this.link.reply(reply);
       return this.ok();
     }
     if (code === Ctrl.SET_CHECKSUM_LEVEL || code === Ctrl.SET_RESET_KEY || code === Ctrl.SET_BATTERY_OPT) {
       await this.ok();
-      const value = await this.link.readFrame(64);
-      if (code === Ctrl.SET_CHECKSUM_LEVEL && value.length === 4) this.checksumLevel = readU32le(value);
+      const value = Buffer.from(await this.link.frame(64));
+      if (value.length !== 4) return this.refuse(Status.INVALID_PARAMETERS);
+      if (code === Ctrl.SET_CHECKSUM_LEVEL) this.checksumLevel = value.readUInt32LE(0);
       return this.ok();
     }
-    await this.link.sendU32(Status.UNSUPPORT_CTRL_CODE);
+    await this.refuse(Status.UNSUPPORT_CTRL_CODE);
   }
 
   private deviceGet(code: number): Uint8Array | null {
-    const info = this.storageInfo();
+    const { phone } = this;
     switch (code) {
       case Ctrl.GET_CONNECTION_AGENT:
-        return Buffer.from(this.phone.connectionAgent, 'latin1');
+        return textReply(phone.connectionAgent);
       case Ctrl.GET_EMMC_INFO:
-        return encodeEmmcInfo(info.kind === 'emmc' ? info : null);
+        return emmcInfoReply(phone.storage);
       case Ctrl.GET_UFS_INFO:
-        return encodeUfsInfo(info.kind === 'ufs' ? info : null);
+        return ufsInfoReply(phone.storage);
+      case Ctrl.GET_NAND_INFO:
+        return nandInfoReply();
+      case Ctrl.GET_NOR_INFO:
+        return norInfoReply();
+      case Ctrl.GET_RAM_INFO:
+        return ramInfoReply(
+          {
+            sramBase: SRAM.base,
+            sramSize: SRAM.size,
+            dramType: DRAM_TYPE_WORD,
+            dramBase: DRAM_BASE,
+            dramSize: phone.dramBytes,
+          },
+          this.dram.state === 'ready',
+        );
       case Ctrl.GET_PACKET_LENGTH:
-        return encodePacketLengths({ write: SIM_PACKET_LENGTH, read: SIM_PACKET_LENGTH });
+        return packetLengthReply(SIM_PACKET_LENGTH, SIM_PACKET_LENGTH);
       case Ctrl.GET_CHIP_ID:
-        return encodeChipId({ ...this.phone.chip, chipEvolution: 0 });
+        return chipIdReply(phone.chip);
+      case Ctrl.GET_DA_VERSION:
+        return textReply(DA_VERSION);
+      case Ctrl.GET_RANDOM_ID:
+        return randomBytes(16);
+      case Ctrl.GET_USB_SPEED:
+        return textReply('high-speed');
+      case Ctrl.GET_EXPIRE_DATE:
+        // the layout is undocumented: a 0 word, which mtkclient only prints
+        return wordReply(0);
+      case Ctrl.SLA_ENABLED_STATUS:
+        return wordReply(phone.targetConfig & TargetConfigBit.sla ? 1 : 0);
       case Ctrl.GET_PARTITION_TBL_CATA:
-        return this.stage === 2 ? u32le(PartitionTableKind.gpt) : null;
+        return this.stage === 2 ? wordReply(PartitionTableKind.gpt) : null;
       default:
         return null;
     }
   }
 
-  private storageInfo(): StorageInfo {
-    const s = this.phone.storage;
-    return {
-      kind: s.kind,
-      blockSize: s.blockSize,
-      boot1Size: BigInt(s.size('boot1')),
-      boot2Size: BigInt(s.size('boot2')),
-      rpmbSize: 0n,
-      userSize: BigInt(s.size('user')),
-      id: s.id,
-      firmwareVersion: s.firmwareVersion,
-    };
-  }
-
-  /** The DA trains DRAM with the record the preloader logic would pick; no record for this memory = failure. */
+  /**
+   * The DA trains DRAM with the record the preloader logic would pick; no record for this memory = failure. A
+   * failed attempt can be followed by another EMI block, as on a real DA.
+   */
   private async initExtRam(): Promise<void> {
     await this.ok();
-    const length = await this.link.readU32('EMI length');
-    const block = await this.link.readFrame(MAX_EMI_BLOCK);
+    const length = await this.link.word();
+    const block = await this.link.frame(MAX_EMI_BLOCK);
     const status = length === block.length ? this.trainDram(block) : Status.EMI_HDR_INVALID;
     this.dram = status === Status.OK ? { state: 'ready' } : { state: 'failed', status };
-    await this.link.sendU32(status);
+    await this.link.replyWord(status);
   }
 
   private trainDram(block: Uint8Array): number {
@@ -219,57 +259,55 @@ class SimXFlashDa {
   /** DA1 holds DA2's hash: anything else uploaded is refused, as on a real DA. */
   private async bootTo(): Promise<void> {
     await this.ok();
-    const param = await this.link.readFrame(16);
-    const da2 = await this.link.readFrame(MAX_DA2);
-    const declared =
-      param.length === 16 ? new DataView(param.buffer, param.byteOffset).getBigUint64(8, true) : -1n;
-    if (declared !== BigInt(da2.length)) return this.link.sendU32(Status.INVALID_PARAMETERS);
-    if (this.dram.state !== 'ready') return this.link.sendU32(Status.EXT_RAM_EXCEPTION);
+    const param = Buffer.from(await this.link.frame(16));
+    const da2 = await this.link.frame(MAX_DA2);
+    const declared = param.length === 16 ? param.readBigUInt64LE(8) : -1n;
+    if (declared !== BigInt(da2.length)) return this.refuse(Status.INVALID_PARAMETERS);
+    if (this.dram.state !== 'ready') return this.refuse(Status.EXT_RAM_EXCEPTION);
     const identity = readSimDaIdentity(da2);
     if (sha256Hex(da2) !== this.identity.da2Sha256 || identity?.stage !== 2) {
-      return this.link.sendU32(Status.DA_HASH_MISMATCH);
+      return this.refuse(Status.DA_HASH_MISMATCH);
     }
     await this.ok();
-    await this.link.sendU32(Cmd.SYNC_SIGNAL);
+    await this.link.replyWord(Cmd.SYNC_SIGNAL);
     this.stage = 2;
   }
 
   private async rangeCommand(cmd: number): Promise<void> {
     await this.ok();
-    const param = await this.link.readFrame(RANGE_PARAM_SIZE);
-    const range = this.checkRange(param);
-    if (typeof range === 'number') return this.link.sendU32(range);
+    const range = this.checkRange(Buffer.from(await this.link.frame(RANGE_PARAM_SIZE)));
+    if (typeof range === 'number') return this.refuse(range);
     await this.ok();
     if (cmd === Cmd.WRITE_DATA) return this.writeData(range);
     if (cmd === Cmd.READ_DATA) return this.readData(range);
     return this.format(range);
   }
 
-  private checkRange(param: Uint8Array): { section: Section; address: bigint; length: bigint } | number {
+  /** u32 storage, u32 section, u64 address, u64 length, then 8 × u32 NAND extension */
+  private checkRange(param: Buffer): Range | number {
     if (param.length !== RANGE_PARAM_SIZE) return Status.INVALID_PARAMETERS;
-    const view = new DataView(param.buffer, param.byteOffset, param.byteLength);
     const { kind } = this.phone.storage;
-    if (view.getUint32(0, true) !== StorageCode[kind]) return Status.UNKNOWN_STORAGE_TYPE;
-    const code = view.getUint32(4, true);
+    if (param.readUInt32LE(0) !== StorageCode[kind]) return Status.UNKNOWN_STORAGE_TYPE;
+    const code = param.readUInt32LE(4);
     const section = (Object.keys(SectionCode[kind]) as Section[]).find((s) => SectionCode[kind][s] === code);
     if (!section) return Status.UNKNOWN_STORAGE_SECTION_TYPE;
-    const address = view.getBigUint64(8, true);
-    const length = view.getBigUint64(16, true);
+    const address = param.readBigUInt64LE(8);
+    const length = param.readBigUInt64LE(16);
     if (address + length > BigInt(this.phone.storage.size(section))) return Status.EXCEED_AVAILABLE_RANGE;
     return { section, address, length };
   }
 
-  private async writeData(range: { section: Section; address: bigint; length: bigint }): Promise<void> {
+  private async writeData(range: Range): Promise<void> {
     let done = 0n;
     while (done < range.length) {
-      await this.link.readU32('packet flag');
-      const checksum = await this.link.readU32('packet checksum');
-      const data = await this.link.readFrame(SIM_PACKET_LENGTH);
+      await this.link.word();
+      const checksum = await this.link.word();
+      const data = await this.link.frame(SIM_PACKET_LENGTH);
       if (data.length === 0 || data.length % SECTOR !== 0 || BigInt(data.length) > range.length - done) {
-        return this.link.sendU32(Status.PROTOCOL_ERR);
+        return this.refuse(Status.PROTOCOL_ERR);
       }
       if (this.checksumLevel & ChecksumLevel.usb && sum16(data) !== checksum) {
-        return this.link.sendU32(Status.CHECKSUM_ERR);
+        return this.refuse(Status.CHECKSUM_ERR);
       }
       const address = range.address + done;
       const stored = this.faults.corruptWrite?.({ section: range.section, address, data }) ?? data;
@@ -280,36 +318,36 @@ class SimXFlashDa {
     await this.ok();
   }
 
-  private async readData(range: { section: Section; address: bigint; length: bigint }): Promise<void> {
+  private async readData(range: Range): Promise<void> {
     await this.ok();
     for (let done = 0n; done < range.length;) {
       const left = range.length - done;
       const size = left < BigInt(SIM_PACKET_LENGTH) ? Number(left) : SIM_PACKET_LENGTH;
-      await this.link.send(await this.phone.storage.read(range.section, range.address + done, size));
-      await this.link.readU32('read ack');
+      await this.link.reply(await this.phone.storage.read(range.section, range.address + done, size));
+      await this.link.word();
       done += BigInt(size);
     }
     await this.ok();
   }
 
-  private async format(range: { section: Section; address: bigint; length: bigint }): Promise<void> {
+  private async format(range: Range): Promise<void> {
     for (let done = 0n; done < range.length;) {
       const step = range.length - done < FORMAT_STEP ? range.length - done : FORMAT_STEP;
       await this.phone.storage.erase(range.section, range.address + done, step);
       done += step;
       if (done < range.length) {
-        await this.link.sendU32(Status.CONTINUE);
-        await this.link.sendU32(Number((done * 100n) / range.length));
-        await this.link.readU32('format ack');
+        await this.link.replyWord(Status.CONTINUE);
+        await this.link.replyWord(Number((done * 100n) / range.length));
+        await this.link.word();
       }
     }
-    await this.link.sendU32(Status.COMPLETE);
+    await this.link.replyWord(Status.COMPLETE);
   }
 
   /** the session ends here; SimPhone.serve then reboots the phone, which decides again what to boot */
   private async shutdown(): Promise<void> {
     await this.ok();
-    await this.link.readFrame(64);
+    await this.link.frame(64);
     await this.ok();
   }
 }

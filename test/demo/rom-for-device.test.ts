@@ -44,7 +44,7 @@ describe('romSpecForDevice', () => {
   it('writes a DA file with an XFlash entry for the chip (MT6797, hw code 0x279)', async () => {
     const file = new Uint8Array(await readFile(join(dir, 'nikel', DA_FILE_NAME)));
     const entry = pickDaEntry(parseDaContainer(file), { hwCode: 0x279, daCode: 0x6797 });
-    const text = Buffer.from(daStages(file, entry).da1.bytes).toString('latin1');
+    const text = Buffer.from(daStages(file, entry, 'xflash').da1.bytes).toString('latin1');
     expect(text).toContain('XFLASH hw=0x6797');
   });
 

@@ -50,7 +50,7 @@ export function emiBlock(records: BuildEmiRecord[]): Uint8Array {
 export const daFile = buildDaContainer({ entries: [{ hwCode: 0x6755 }, { hwCode: 0x6797 }] });
 
 export function stagesFor(daCode = 0x6797) {
-  return daStages(daFile, pickDaEntry(parseDaContainer(daFile), { hwCode: 0x279, daCode }));
+  return daStages(daFile, pickDaEntry(parseDaContainer(daFile), { hwCode: 0x279, daCode }), 'xflash');
 }
 
 /** Runs the simulated DA on one end of a memory pair with the given DA1 image (as after JUMP_DA). */

@@ -42,6 +42,7 @@ export function legacyStages() {
   return daStages(
     legacyDaFile,
     pickDaEntry(parseDaContainer(legacyDaFile), { hwCode: 0x6583, daCode: P780_DA_CODE }),
+    'legacy',
   );
 }
 

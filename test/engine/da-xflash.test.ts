@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaStatusError } from '../../src/engine/da/da-status.js';
 import { buildGpt } from '../../src/engine/da/gpt-build.js';
-import { Cmd, Status } from '../../src/engine/da/xflash-protocol.js';
+import { ChecksumLevel, Cmd, Ctrl, Status } from '../../src/engine/da/xflash-protocol.js';
 import { memorySpecOf, XFlashClient, type Progress } from '../../src/engine/da/xflash.js';
 import { RecordingTransport } from '../../src/engine/transport/recording.js';
 import { TransportError, type Transport } from '../../src/engine/transport/types.js';
 import { RomctlError } from '../../src/errors.js';
 import { buildSparseImage } from '../../src/formats/image/sparse-build.js';
 import { matchMemory, parsePreloader, buildPreloader } from '../../src/formats/preloader/index.js';
-import { encodeFrameHeader } from '../../src/engine/da/xflash-link.js';
+import { encodeFrameHeader, u32le } from '../../src/engine/da/xflash-link.js';
 import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import {
   connect,
@@ -245,7 +245,7 @@ describe('XFlash flash operations against the simulated DA', () => {
     ]);
   });
 
-  it('a corrupted packet on the link is caught by the 16-bit checksum (STATUS_CHECKSUM_ERR)', async () => {
+  it('checksum level 0 by default, as real clients; at level 1 a corrupted packet is STATUS_CHECKSUM_ERR', async () => {
     const phone = await makePhone();
     const { host } = connect(phone);
     let corrupt = false;
@@ -266,9 +266,14 @@ describe('XFlash flash operations against the simulated DA', () => {
       checkMemory: () => {},
     });
     corrupt = true;
-    const error = await client.write('user', 0n, pattern(4096, 5), 4096n).catch((e) => e);
+    // level 0: the DA stores what arrived; only the read-back verify can tell
+    await client.write('user', 0n, pattern(4096, 5), 4096n);
+    expect(phone.storage.writtenBytes).toBe(4096);
+    expect(await client.readAll('user', 0n, 4096n)).not.toEqual(pattern(4096, 5));
+    await client.deviceSet(Ctrl.SET_CHECKSUM_LEVEL, u32le(ChecksumLevel.usb));
+    const error = await client.write('user', 4096n, pattern(4096, 5), 4096n).catch((e) => e);
     expect((error as DaStatusError).status).toBe(Status.CHECKSUM_ERR);
-    expect(phone.storage.writtenBytes).toBe(0);
+    expect(phone.storage.writtenBytes).toBe(4096);
   });
 
   it('a cable pull mid-write is a TransportError', async () => {

@@ -301,6 +301,7 @@ describe('the wrong preloader', () => {
     const { da1, da2 } = daStages(
       daFile,
       pickDaEntry(parseDaContainer(daFile), { hwCode: identity.hwCode, daCode: 0x6797 }),
+      'xflash',
     );
     await brom.sendDa(da1.loadAddress, da1.bytes, da1.signatureLength);
     await brom.jumpDa(da1.loadAddress);

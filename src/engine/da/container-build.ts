@@ -1,15 +1,20 @@
 /**
- * Writes DA container files for tests and the simulated phone. The regions hold no code, only a marker the
- * simulated phone recognises (`ROMCTL-SIM-DA1 XFLASH hw=0x6797 da2-sha256=…`), so no real DA is ever needed.
+ * Writes DA container files for tests and the simulated phone, laid out as the real files in the corpus are
+ * (reference §4.1): the magic bytes `99 88 66 22`, `entry_region_index` 0 (1 only for the chips whose real entries
+ * carry 1), region[0] a small stub, DA1 in region[1] and DA2 in region[2]. The regions hold no code, only a marker
+ * the simulated phone recognises (`ROMCTL-SIM-DA1 XFLASH hw=0x6797 load=0x200000 da2-sha256=…`), so no real DA is
+ * ever needed.
  */
 import { createHash } from 'node:crypto';
 import { ExitCode, RomctlError } from '../../errors.js';
+import { chipsForDaCode } from '../../knowledge/chips.js';
 import {
   DA_ENTRY_MAGIC,
   DA_ENTRY_SIZE,
   DA_FILE_MAGIC,
   DA_FILE_TAG,
   DA_HEADER_SIZE,
+  DA_MAGIC_OFFSET,
   DA_OLD_ENTRY_SIZE,
   DA_REGION_SIZE,
   DA_REGION_SLOTS,
@@ -21,6 +26,8 @@ export interface BuildDaRegion {
   bytes: Uint8Array;
   loadAddress: number;
   signatureLength: number;
+  /** `m_start_offset`; default the length without signature, as in most real regions */
+  startOffset?: number;
 }
 
 export interface BuildDaEntry {
@@ -30,7 +37,9 @@ export interface BuildDaEntry {
   hwVersion?: number;
   swVersion?: number;
   pageSize?: number;
-  /** what the generated DA1/DA2 say they speak; default xflash */
+  /** default: what real entries for this DA code carry (ENTRY_REGION_INDEX_ONE) */
+  entryRegionIndex?: number;
+  /** what the generated DA1/DA2 say they speak; default the chip table's generation (legacy or XFlash) */
   protocol?: SimDaProtocol;
   /** explicit regions instead of the generated env/DA1/DA2 triple */
   regions?: BuildDaRegion[];
@@ -46,6 +55,11 @@ export interface BuildDaContainerOptions {
 export const SIM_DA_SIGNATURE_LENGTH = 0x100;
 export const SIM_DA1_ADDRESS = 0x200000;
 export const SIM_DA2_ADDRESS = 0x40000000;
+/** region[0] of real entries: a 0x270-byte blob, unsigned, loaded at 0x50000000 on MT6580/MT6765/MT6785 */
+const STUB_LENGTH = 0x270;
+const STUB_ADDRESS = 0x50000000;
+/** the DA codes whose real entries carry entry_region_index 1 (corpus: SP Flash Tool's MTK_AllInOne_DA/DA_PL) */
+export const ENTRY_REGION_INDEX_ONE: ReadonlySet<number> = new Set([0x6573, 0x6575, 0x6577, 0x6583, 0x8135]);
 
 const MARKER = 'ROMCTL-SIM-DA';
 
@@ -72,8 +86,14 @@ export function simDaStages(
   const name = protocol.toUpperCase();
   const code = `hw=0x${hwCode.toString(16)}`;
   const da2 = markerBlob(`${MARKER}2 ${name} ${code}`, 0x800, SIM_DA_SIGNATURE_LENGTH);
-  const da2Hash = sha256Hex(da2.subarray(0, da2.length - SIM_DA_SIGNATURE_LENGTH));
-  const da1 = markerBlob(`${MARKER}1 ${name} ${code} da2-sha256=${da2Hash}`, 0x600, SIM_DA_SIGNATURE_LENGTH);
+  // the legacy protocol uploads DA2 whole, signature included; XFlash without it (reference §4.1)
+  const hashed = protocol === 'legacy' ? da2 : da2.subarray(0, da2.length - SIM_DA_SIGNATURE_LENGTH);
+  const load = `load=0x${SIM_DA1_ADDRESS.toString(16)}`;
+  const da1 = markerBlob(
+    `${MARKER}1 ${name} ${code} ${load} da2-sha256=${sha256Hex(hashed)}`,
+    0x600,
+    SIM_DA_SIGNATURE_LENGTH,
+  );
   return { da1, da2 };
 }
 
@@ -85,31 +105,39 @@ export interface SimDaIdentity {
   stage: 1 | 2;
   protocol: SimDaProtocol;
   hwCode: number;
+  /** DA1 only: the address it is linked to run at (a real DA1 jumped to elsewhere crashes) */
+  loadAddress: number | null;
   /** DA1 only: the hash DA2 must have */
   da2Sha256: string | null;
 }
 
+const IDENTITY =
+  /^ROMCTL-SIM-DA([12]) (XFLASH|LEGACY) hw=0x([0-9a-f]{1,4})(?: load=0x([0-9a-f]{1,8}) da2-sha256=([0-9a-f]{64}))?\n/;
+
 /** What a generated DA blob says it is, or null for anything else (real DA code, garbage). */
 export function readSimDaIdentity(bytes: Uint8Array): SimDaIdentity | null {
-  const head = String.fromCharCode(...bytes.subarray(0, 160));
-  const m = /^ROMCTL-SIM-DA([12]) (XFLASH|LEGACY) hw=0x([0-9a-f]{1,4})(?: da2-sha256=([0-9a-f]{64}))?\n/.exec(
-    head,
-  );
+  const m = IDENTITY.exec(String.fromCharCode(...bytes.subarray(0, 192)));
   if (!m) return null;
   const stage = m[1] === '1' ? 1 : 2;
-  if (stage === 1 && !m[4]) return null;
+  if (stage === 1 && !m[5]) return null;
   return {
     stage,
     protocol: m[2] === 'XFLASH' ? 'xflash' : 'legacy',
     hwCode: parseInt(m[3] as string, 16),
-    da2Sha256: m[4] ?? null,
+    loadAddress: m[4] === undefined ? null : parseInt(m[4], 16),
+    da2Sha256: m[5] ?? null,
   };
 }
 
+/** the protocol a generated entry speaks: as asked, else legacy for legacy-era DA codes, else XFlash */
+function protocolOf(entry: BuildDaEntry): SimDaProtocol {
+  return entry.protocol ?? (chipsForDaCode(entry.hwCode)[0]?.daProtocol === 'legacy' ? 'legacy' : 'xflash');
+}
+
 function generatedRegions(entry: BuildDaEntry): BuildDaRegion[] {
-  const { da1, da2 } = simDaStages(entry.hwCode, entry.protocol);
+  const { da1, da2 } = simDaStages(entry.hwCode, protocolOf(entry));
   return [
-    { bytes: markerBlob(`${MARKER}-ENV`, 0x40, 0), loadAddress: 0, signatureLength: 0 },
+    { bytes: markerBlob(`${MARKER}-STUB`, STUB_LENGTH, 0), loadAddress: STUB_ADDRESS, signatureLength: 0 },
     { bytes: da1, loadAddress: SIM_DA1_ADDRESS, signatureLength: SIM_DA_SIGNATURE_LENGTH },
     { bytes: da2, loadAddress: SIM_DA2_ADDRESS, signatureLength: SIM_DA_SIGNATURE_LENGTH },
   ];
@@ -129,7 +157,7 @@ export function buildDaContainer(options: BuildDaContainerOptions): Uint8Array {
   out.set(ascii(DA_FILE_TAG));
   out.set(ascii(identifier), 0x20);
   view.setUint32(0x60, 4, true);
-  view.setUint32(0x64, DA_FILE_MAGIC, true);
+  out.set(DA_FILE_MAGIC, DA_MAGIC_OFFSET);
   view.setUint32(0x68, options.entries.length, true);
   let blobAt = tableEnd;
   options.entries.forEach((entry, index) => {
@@ -142,14 +170,15 @@ export function buildDaContainer(options: BuildDaContainerOptions): Uint8Array {
     view.setUint16(at + 6, entry.hwVersion ?? 0xca00, true);
     if (!options.oldLayout) view.setUint16(at + 8, entry.swVersion ?? 0, true);
     view.setUint16(at + 0x0c + shift, entry.pageSize ?? 0, true);
-    view.setUint16(at + 0x10 + shift, 1, true);
+    const regionIndex = entry.entryRegionIndex ?? (ENTRY_REGION_INDEX_ONE.has(entry.hwCode) ? 1 : 0);
+    view.setUint16(at + 0x10 + shift, regionIndex, true);
     view.setUint16(at + 0x12 + shift, regions.length, true);
     regions.forEach((region, r) => {
       const d = at + 0x14 + shift + r * DA_REGION_SIZE;
       view.setUint32(d, blobAt, true);
       view.setUint32(d + 4, region.bytes.length, true);
       view.setUint32(d + 8, region.loadAddress, true);
-      view.setUint32(d + 12, region.bytes.length - region.signatureLength, true);
+      view.setUint32(d + 12, region.startOffset ?? region.bytes.length - region.signatureLength, true);
       view.setUint32(d + 16, region.signatureLength, true);
       out.set(region.bytes, blobAt);
       blobAt += region.bytes.length;

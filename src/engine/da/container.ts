@@ -3,9 +3,14 @@
  * out in reference §4.1. All integers little-endian.
  */
 import { ExitCode, RomctlError } from '../../errors.js';
+import { chipsForDaCode, type DaProtocol } from '../../knowledge/chips.js';
 
 export const DA_FILE_TAG = 'MTK_DOWNLOAD_AGENT';
-export const DA_FILE_MAGIC = 0x99886622;
+/** the magic at 0x64 as the bytes on disk in every real DA file (a little-endian u32 read gives 0x22668899) */
+export const DA_FILE_MAGIC = Uint8Array.of(0x99, 0x88, 0x66, 0x22);
+export const DA_MAGIC_OFFSET = 0x64;
+/** the identifier of XML (V6) DA files; mtkclient looks for it in the first 0x68 bytes */
+export const DA_V6_IDENTIFIER = 'MTK_DA_v6';
 export const DA_ENTRY_MAGIC = 0xdada;
 export const DA_HEADER_SIZE = 0x6c;
 export const DA_REGION_SLOTS = 10;
@@ -35,15 +40,18 @@ export interface DaEntry {
   /** null in the old 0xD8-byte layout */
   swVersion: number | null;
   pageSize: number;
-  /** index of the first region uploaded (DA1), normally 1; DA2 follows it */
+  /**
+   * `entry_region_index` as stored: 0 in every real V5/V6 entry and most legacy ones, so it does not name the
+   * region to upload (DA1 is region[1], DA2 region[2]; reference §4.1)
+   */
   entryRegionIndex: number;
   regions: DaRegion[];
 }
 
 export interface DaContainer {
   identifier: string;
-  /** true when the identifier names the V6 (XML) protocol, as mtkclient decides it */
-  xml: boolean;
+  /** the identifier names the V6 (XML) protocol, as mtkclient decides it */
+  v6: boolean;
   formatVersion: number;
   magicOk: boolean;
   entrySize: number;
@@ -62,10 +70,14 @@ function fail(message: string, where: string | undefined, hint?: string): Romctl
   });
 }
 
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
+}
+
 function cString(bytes: Uint8Array, at: number, size: number): string {
   const field = bytes.subarray(at, at + size);
   const end = field.indexOf(0);
-  return String.fromCharCode(...(end < 0 ? field : field.subarray(0, end)));
+  return latin1(end < 0 ? field : field.subarray(0, end));
 }
 
 export function parseDaContainer(bytes: Uint8Array, options: ParseDaOptions = {}): DaContainer {
@@ -92,9 +104,9 @@ export function parseDaContainer(bytes: Uint8Array, options: ParseDaOptions = {}
   );
   return {
     identifier,
-    xml: cString(bytes, 0, 0x68).includes('MTK_DA_v6') || identifier.includes('MTK_DA_v6'),
+    v6: latin1(bytes.subarray(0, 0x68)).includes(DA_V6_IDENTIFIER),
     formatVersion: view.getUint32(0x60, true),
-    magicOk: view.getUint32(0x64, true) === DA_FILE_MAGIC,
+    magicOk: DA_FILE_MAGIC.every((b, i) => bytes[DA_MAGIC_OFFSET + i] === b),
     entrySize,
     entries,
   };
@@ -191,26 +203,52 @@ export function pickDaEntry(container: DaContainer, chip: DaChipQuery, fileName?
       { exitCode: ExitCode.refused, where: fileName, hint: 'use a DA file made for this chip revision' },
     );
   }
-  if (!entry.regions[entry.entryRegionIndex + 1]) {
+  if (entry.regions.length < 3) {
     throw fail(
-      `the DA entry for ${label} has no DA1/DA2 regions at index ${entry.entryRegionIndex}`,
+      `the DA entry for ${label} has ${entry.regions.length} regions: DA1 and DA2 are region[1] and region[2]`,
       fileName,
     );
   }
   return entry;
 }
 
-/** The stage blobs of an entry: DA1 as uploaded by SEND_DA (with signature), DA2 without its signature. */
-export function daStages(file: Uint8Array, entry: DaEntry): { da1: DaStage; da2: DaStage } {
-  const da1 = entry.regions[entry.entryRegionIndex];
-  const da2 = entry.regions[entry.entryRegionIndex + 1];
-  if (!da1 || !da2) throw fail(`DA entry ${entry.index} has no DA1/DA2 regions`, undefined);
+/**
+ * The two regions a real client uploads (reference §4.1): DA1 = region[1], sent by SEND_DA with its signature;
+ * DA2 = region[2], sent by BOOT_TO without its signature on XFlash and XML, and whole by the legacy protocol.
+ */
+export function daStages(
+  file: Uint8Array,
+  entry: DaEntry,
+  protocol: DaProtocol,
+): { da1: DaStage; da2: DaStage } {
+  const da1 = entry.regions[DA1_REGION];
+  const da2 = entry.regions[DA2_REGION];
+  if (!da1 || !da2)
+    throw fail(`DA entry ${entry.index} has no DA1/DA2 regions (region[1], region[2])`, undefined);
+  const da2Length = protocol === 'legacy' ? da2.length : da2.length - da2.signatureLength;
   return {
     da1: { ...da1, bytes: file.subarray(da1.offset, da1.offset + da1.length) },
-    da2: { ...da2, bytes: file.subarray(da2.offset, da2.offset + da2.length - da2.signatureLength) },
+    da2: { ...da2, bytes: file.subarray(da2.offset, da2.offset + da2Length) },
   };
 }
 
+export const DA1_REGION = 1;
+export const DA2_REGION = 2;
+
 export interface DaStage extends DaRegion {
   bytes: Uint8Array;
+}
+
+export type DaEntryProtocol = DaProtocol | 'unknown';
+
+/**
+ * The protocol an entry's DA speaks: XML for every entry of a V6 file (mtkclient switches to XML for them whatever
+ * the chip), otherwise the DA generation of the chips its code serves; unknown for a code not in the chip table.
+ */
+export function entryProtocol(
+  container: Pick<DaContainer, 'v6'>,
+  entry: Pick<DaEntry, 'hwCode'>,
+): DaEntryProtocol {
+  if (container.v6) return 'xml';
+  return chipsForDaCode(entry.hwCode)[0]?.daProtocol ?? 'unknown';
 }

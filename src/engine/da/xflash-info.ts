@@ -1,8 +1,8 @@
 /**
- * Payloads of the XFlash DEVICE_CTRL queries (reference §4.4, mtkclient `get_emmc_info`/`get_ufs_info`), encoded by
- * the simulated DA and decoded by the client. Little-endian.
+ * Payloads of the XFlash DEVICE_CTRL queries as the client decodes them (reference §4.4, mtkclient `get_emmc_info`,
+ * `get_ufs_info`, `get_chip_id`); little-endian but for the chip id. The simulated DA encodes them with its own code
+ * (src/sim/xflash-replies.ts).
  */
-import { StorageCode } from './xflash-protocol.js';
 import { protocolError } from './xflash-link.js';
 
 export type StorageKind = 'emmc' | 'ufs';
@@ -33,20 +33,6 @@ function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export function encodeEmmcInfo(info: StorageInfo | null): Uint8Array {
-  const out = new Uint8Array(EMMC_INFO_SIZE);
-  if (!info) return out;
-  const view = viewOf(out);
-  view.setUint32(0, StorageCode.emmc, true);
-  view.setUint32(4, info.blockSize, true);
-  [info.boot1Size, info.boot2Size, info.rpmbSize, 0n, 0n, 0n, 0n, info.userSize].forEach((size, i) =>
-    view.setBigUint64(8 + i * 8, size, true),
-  );
-  out.set(Buffer.from(info.id, 'hex').subarray(0, 16), 72);
-  out.set(Buffer.from(info.firmwareVersion, 'hex').subarray(0, 8), 88);
-  return out;
-}
-
 /** null when the DA reports no eMMC (user size 0) */
 export function decodeEmmcInfo(payload: Uint8Array, where: string): StorageInfo | null {
   if (payload.length < EMMC_INFO_SIZE)
@@ -64,20 +50,6 @@ export function decodeEmmcInfo(payload: Uint8Array, where: string): StorageInfo 
     id: toHex(payload.subarray(72, 88)),
     firmwareVersion: toHex(payload.subarray(88, 96)),
   };
-}
-
-export function encodeUfsInfo(info: StorageInfo | null): Uint8Array {
-  const out = new Uint8Array(UFS_INFO_SIZE);
-  if (!info) return out;
-  const view = viewOf(out);
-  view.setUint32(0, StorageCode.ufs, true);
-  view.setUint32(4, info.blockSize, true);
-  [info.boot1Size, info.boot2Size, info.userSize].forEach((size, i) =>
-    view.setBigUint64(8 + i * 8, size, true),
-  );
-  out.set(Buffer.from(info.id, 'hex').subarray(0, 16), 32);
-  out.set(Buffer.from(info.firmwareVersion, 'hex').subarray(0, 4), 32 + 22);
-  return out;
 }
 
 /**
@@ -110,13 +82,6 @@ export interface PacketLengths {
   read: number;
 }
 
-export function encodePacketLengths(lengths: PacketLengths): Uint8Array {
-  const out = new Uint8Array(8);
-  viewOf(out).setUint32(0, lengths.write, true);
-  viewOf(out).setUint32(4, lengths.read, true);
-  return out;
-}
-
 export function decodePacketLengths(payload: Uint8Array, where: string): PacketLengths {
   if (payload.length < 8) throw protocolError(`packet-length reply of ${payload.length} bytes`, where);
   const lengths = { write: viewOf(payload).getUint32(0, true), read: viewOf(payload).getUint32(4, true) };
@@ -137,16 +102,9 @@ export interface ChipId {
   chipEvolution: number;
 }
 
-export function encodeChipId(chip: ChipId): Uint8Array {
-  const out = new Uint8Array(10);
-  [chip.hwCode, chip.hwSubCode, chip.hwVersion, chip.swVersion, chip.chipEvolution].forEach((v, i) =>
-    viewOf(out).setUint16(i * 2, v, true),
-  );
-  return out;
-}
-
+/** GET_CHIP_ID: five big-endian u16, unlike the other payloads (mtkclient `get_chip_id` unpacks `>HHHHH`) */
 export function decodeChipId(payload: Uint8Array, where: string): ChipId {
   if (payload.length < 10) throw protocolError(`chip-id reply of ${payload.length} bytes`, where);
-  const v = (i: number) => viewOf(payload).getUint16(i * 2, true);
+  const v = (i: number) => viewOf(payload).getUint16(i * 2, false);
   return { hwCode: v(0), hwSubCode: v(1), hwVersion: v(2), swVersion: v(3), chipEvolution: v(4) };
 }

@@ -63,12 +63,18 @@ export function readU32le(bytes: Uint8Array, at = 0): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
 }
 
+export interface XFlashLinkOptions {
+  /** u32 frames (commands, acks) go out as one write of header + payload instead of two */
+  oneWriteU32?: boolean;
+}
+
 export class XFlashLink {
   constructor(
     readonly transport: Transport,
     /** per reply; long steps pass their own */
     readonly timeoutMs: number,
     readonly where: string,
+    private readonly options: XFlashLinkOptions = {},
   ) {}
 
   async send(payload: Uint8Array, type: number = DataType.protocolFlow): Promise<void> {
@@ -77,7 +83,8 @@ export class XFlashLink {
   }
 
   sendU32(value: number): Promise<void> {
-    return this.send(u32le(value));
+    if (!this.options.oneWriteU32) return this.send(u32le(value));
+    return this.transport.write(Buffer.concat([encodeFrameHeader(4), u32le(value)]));
   }
 
   async readFrame(maxLength = MAX_FRAME_PAYLOAD, timeoutMs = this.timeoutMs): Promise<Uint8Array> {

@@ -55,9 +55,15 @@ export interface XFlashOptions {
   longTimeoutMs?: number;
   /** the BROM client already read DA1's 0xC0 sync byte after JUMP_DA */
   syncByteConsumed?: boolean;
-  /** SET_CHECKSUM_LEVEL; default USB: the DA verifies every packet's 16-bit sum */
-  checksumLevel?: (typeof ChecksumLevel)[keyof typeof ChecksumLevel];
+  /** the entry's DA code: some DAs need their acks framed differently (MT6781) */
+  daCode?: number;
 }
+
+/**
+ * DA codes whose DA takes an ack's header and payload in one USB write; the others need two
+ * (mtkclient `xflash_lib.py` `ack`: one write for 0x6781, two "needed for 0x6750, 0x6762, 0x6785, 0x6761, 0x6771").
+ */
+export const ONE_WRITE_ACK_DA_CODES: ReadonlySet<number> = new Set([0x6781]);
 
 export type ConnectionAgent = 'brom' | 'preloader';
 
@@ -75,7 +81,9 @@ export class XFlashClient implements DaClient {
   /** DA1 handshake right after JUMP_DA (steps 1–6 of the reference bring-up). */
   static async start(transport: Transport, options: XFlashOptions = {}): Promise<XFlashClient> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
-    const link = new XFlashLink(transport, timeoutMs, `XFlash DA on ${transport.description}`);
+    const link = new XFlashLink(transport, timeoutMs, `XFlash DA on ${transport.description}`, {
+      oneWriteU32: options.daCode !== undefined && ONE_WRITE_ACK_DA_CODES.has(options.daCode),
+    });
     if (!options.syncByteConsumed) {
       const sync = await transport.read(1, timeoutMs);
       if (sync[0] !== DA_SYNC_BYTE) {
@@ -95,7 +103,8 @@ export class XFlashClient implements DaClient {
       throw protocolError(`DA1 ready signal is 0x${ready.toString(16)}, not SYNC`, link.where);
     const client = new XFlashClient(link, options.longTimeoutMs ?? 60_000);
     await client.deviceSet(Ctrl.SET_RESET_KEY, u32le(0x68));
-    await client.deviceSet(Ctrl.SET_CHECKSUM_LEVEL, u32le(options.checksumLevel ?? ChecksumLevel.usb));
+    // level 0 as mtkclient and penumbra set it: no public source documents what level 1 makes a real DA check
+    await client.deviceSet(Ctrl.SET_CHECKSUM_LEVEL, u32le(ChecksumLevel.none));
     const agent = Buffer.from(await client.deviceGet(Ctrl.GET_CONNECTION_AGENT)).toString('latin1');
     const name = agent.replace(/\0.*$/s, '');
     if (name !== 'brom' && name !== 'preloader')

@@ -69,15 +69,44 @@ export async function openSerialTransport(path: string, options: SerialOptions =
   await new Promise<void>((resolve, reject) =>
     port.open((error) => (error ? reject(openError(path, error)) : resolve())),
   );
+  keepWaitersPolled(port);
   treatZeroReadAsHangup(port);
   return new SerialTransport(port, path);
+}
+
+interface UnixPoller {
+  once(event: 'readable', listener: (error?: Error | null) => void): void;
+  poll(eventFlag?: number): void;
+  listenerCount(event: 'readable' | 'writable'): number;
 }
 
 interface UnixPortBinding {
   fd?: number | null;
   isOpen?: boolean;
-  poller?: { once(event: 'readable', listener: (error?: Error | null) => void): void };
+  poller?: UnixPoller;
   read(buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number; buffer: Buffer }>;
+}
+
+/** libuv poll flags as serialport's poller passes them */
+const UV_READABLE = 0b01;
+const UV_WRITABLE = 0b10;
+
+/**
+ * serialport's native poller restarts the fd watch with only the event just asked for (`uv_poll_start(handle,
+ * events)`), so a read that waits for 'readable' cancels a write's pending 'writable', and the reverse. A phone
+ * writing a 1 MiB frame while the host's ack trickles in then waits forever for 'writable': the link stalls with
+ * both sides idle. Every poll here asks for the events that still have someone waiting as well.
+ */
+function keepWaitersPolled(port: SerialPort): void {
+  const poller = (port.port as unknown as UnixPortBinding | undefined)?.poller;
+  if (!poller) return;
+  const poll = poller.poll.bind(poller);
+  poller.poll = (eventFlag = 0) =>
+    poll(
+      eventFlag |
+        (poller.listenerCount('readable') > 0 ? UV_READABLE : 0) |
+        (poller.listenerCount('writable') > 0 ? UV_WRITABLE : 0),
+    );
 }
 
 const RETRY_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
