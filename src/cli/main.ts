@@ -4,6 +4,7 @@ import { ExitCode, RomctlError } from '../errors.js';
 import { CommandRunner, type CliIo } from './context.js';
 import { registerScatter } from './commands/scatter.js';
 import { registerPreloader } from './commands/preloader.js';
+import { registerDa } from './commands/da.js';
 import { registerExplain } from './commands/explain.js';
 import { registerCheck } from './commands/check.js';
 import { registerSearch } from './commands/search.js';
@@ -42,6 +43,7 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
     );
   registerScatter(program, runner);
   registerPreloader(program, runner);
+  registerDa(program, runner);
   registerExplain(program, runner);
   registerCheck(program, runner);
   registerSearch(program, runner);

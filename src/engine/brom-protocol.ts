@@ -34,6 +34,7 @@ export function commandName(byte: number): string {
 /** The status words this code produces or reacts to (reference §2.6); any value ≤ 0xFF means success. */
 export const BromStatus = {
   OK: 0x0000,
+  INVALID_ADDRESS: 0x1d02,
   SLA_ERROR: 0x1d0d,
   DA_INVALID_JUMP_ADDR: 0x1d0f,
   DA_INVALID_ADDR_AND_LEN: 0x1d12,

@@ -50,6 +50,18 @@ export interface BromIdentity {
   socId: Uint8Array | null;
   /** the watchdog writes that were made */
   watchdogDisabled: boolean;
+  /**
+   * the status the BROM refused the watchdog write with (phones whose target config wants authorised memory
+   * writes); real clients log it and go on, and so does romctl
+   */
+  watchdogRefusal: number | null;
+}
+
+/** `0x1d02 INVALID_ADDRESS` when the knowledge base knows the word, else the word alone */
+export function formatBromStatus(status: number): string {
+  const word = `0x${status.toString(16).padStart(4, '0')}`;
+  const entry = ERROR_ENTRIES.find((e) => e.numbers.brom === status);
+  return entry ? `${word} ${entry.name}` : word;
 }
 
 /** A BROM command answered with an error status word; exit code 4. */
@@ -201,6 +213,18 @@ export class BromClient {
     return writes.length > 0;
   }
 
+  /** disableWatchdog, with a refused write (a status before any value was sent) reported instead of thrown */
+  private async tryDisableWatchdog(
+    chip: ChipInfo,
+  ): Promise<{ watchdogDisabled: boolean; watchdogRefusal: number | null }> {
+    try {
+      return { watchdogDisabled: await this.disableWatchdog(chip), watchdogRefusal: null };
+    } catch (error) {
+      if (!(error instanceof BromStatusError)) throw error;
+      return { watchdogDisabled: false, watchdogRefusal: error.status };
+    }
+  }
+
   /** 0xE1 */
   getMeId(): Promise<Uint8Array> {
     return this.readIdBlob('GET_ME_ID');
@@ -267,8 +291,10 @@ export class BromClient {
   async identify(options: { disableWatchdog?: boolean } = {}): Promise<BromIdentity> {
     const { hwCode } = await this.getHwCode();
     const chip = chipForHwCode(hwCode);
-    const watchdogDisabled =
-      chip !== null && options.disableWatchdog !== false && (await this.disableWatchdog(chip));
+    const watchdog =
+      chip !== null && options.disableWatchdog !== false
+        ? await this.tryDisableWatchdog(chip)
+        : { watchdogDisabled: false, watchdogRefusal: null };
     const targetConfig = await this.getTargetConfig();
     const { mode, preloaderVersion } = await this.getBlVersion();
     const bromVersion = mode === 'brom' ? await this.getBromVersion() : null;
@@ -286,7 +312,7 @@ export class BromClient {
       preloaderVersion,
       meId,
       socId,
-      watchdogDisabled,
+      ...watchdog,
     };
   }
 

@@ -32,6 +32,7 @@ import {
   type WrittenImage,
 } from './flash-image.js';
 import { openFlashSession, type FlashSession, type SessionExpectations } from './flash-session.js';
+import { formatBromStatus } from './brom.js';
 import { FlashJournal, type JournalStep } from './journal.js';
 import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
 import type { Transport } from './transport/types.js';
@@ -119,6 +120,13 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     storage: storage.kind,
     storageId: storage.id,
   });
+  const refusal = session.identity.watchdogRefusal;
+  if (refusal !== null) {
+    emit({
+      type: 'note',
+      text: `the boot ROM refused the watchdog write (status ${formatBromStatus(refusal)}): going on, as SP Flash Tool does`,
+    });
+  }
   const found = memoryFinding as Finding | null;
   const memoryProven = found === null || session.dramCheckedWithPackage;
   const dir = typeof options.backupDir === 'string' ? options.backupDir : options.backupDir(session);

@@ -132,6 +132,11 @@ export const CHIPS: readonly ChipInfo[] = [
   chip(0x8127, 'MT8127 MT3367 AC8227L', W, U, P, 0x8127, 'legacy', L2),
   chip(0x8163, 'MT8163', W, U, P, 0x8163, 'legacy', L2),
   chip(0x6261, 'MT6261 MT2503', 0xa0030000, 0xa0080000, P, 0x6261, 'legacy', null),
+  // the other DA codes of SP Flash Tool's own MTK_AllInOne_DA.bin (corpus/da), from the same brom_config.py
+  chip(0x6573, 'MT6573', 0x220, null, 0x90005000, 0x6573, 'legacy', null),
+  chip(0x8135, 'MT8135', 0x10000000, U, 0x12001000, 0x8135, 'legacy', null),
+  chip(0x2601, 'MT2601', W, null, 0x2007000, 0x2601, 'legacy', null),
+  chip(0x8172, 'MT8173', W, U, 0xc0000, 0x8173, 'legacy', 0x1202050),
 ];
 
 const byHwCode = new Map(CHIPS.map((c) => [c.hwCode, c]));

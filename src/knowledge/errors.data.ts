@@ -825,7 +825,7 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     meaning: 'The DA file has a wrong format.',
     cause: 'A damaged DA, or a DA of another generation (V6/XML DA in a V5 tool).',
     remedy: 'Use the DA shipped with the tool or the vendor DA for the phone.',
-    rules: [],
+    rules: ['da.protocol-unsupported'],
     sources: S,
   },
   {
@@ -1264,6 +1264,16 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     remedy: 'Use a DA matching the tool.',
     rules: [],
     sources: [V5, MTKCLIENT],
+  },
+  {
+    name: 'STATUS_UNSUPPORT_CTRL_CODE',
+    numbers: { da: 0xc0010004 },
+    meaning: 'The DA does not know the DEVICE_CTRL control code it was sent.',
+    cause:
+      'A query or setting the running DA (stage 1 or this DA version) does not offer; clients ask and go on without it.',
+    remedy: 'Nothing to do when a tool only asked; otherwise use a DA version that offers the control.',
+    rules: [],
+    sources: [MTKCLIENT, 'bkerler/mtkclient:mtkclient/Library/DA/xflash/xflash_lib.py (send_devctrl)'],
   },
   {
     name: 'STATUS_PROTOCOL_ERR',
@@ -1716,6 +1726,16 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     remedy: 'Use the DA from the firmware package.',
     rules: [],
     sources: [V5, MTKCLIENT],
+  },
+  {
+    name: 'STATUS_UNKNOWN_STORAGE_SECTION_TYPE',
+    numbers: { da: 0xc003000c },
+    meaning: 'The DA does not know the storage section (partition area) a read, write or format named.',
+    cause:
+      'By its name: a section code for another storage (a UFS LU on an eMMC phone, an eMMC GP area the chip lacks).',
+    remedy: 'Flash the layout made for this storage type (the scatter section for EMMC or UFS).',
+    rules: ['device.storage-mismatch'],
+    sources: [MTKCLIENT],
   },
   {
     name: 'STATUS_UNKNOWN_STORAGE_TYPE',

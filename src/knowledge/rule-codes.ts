@@ -15,6 +15,7 @@ export const PREVENTING_RULES = [
   'preloader.emi-undecided',
   'security.auth-needed',
   'security.da-signature',
+  'da.protocol-unsupported',
   'scatter.overlap',
   'scatter.unordered',
   'scatter.misaligned',

@@ -7,7 +7,6 @@ import {
   be32,
   u16,
   u32,
-  xor16Checksum,
 } from '../engine/brom-protocol.js';
 import type { Transport } from '../engine/transport/types.js';
 import type { SimPhone } from './phone.js';
@@ -15,6 +14,17 @@ import type { SimPhone } from './phone.js';
 export interface DaJump {
   daImage: Uint8Array;
   address: number;
+}
+
+/**
+ * The boot ROM's SEND_DA checksum, computed as MediaTek's host code describes it (reference §2.4): XOR of the
+ * big-endian 16-bit words, an odd tail byte taken as the high byte, then the two bytes of the result swapped.
+ */
+function phoneChecksum(image: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < image.length; i += 2) sum ^= ((image[i] as number) << 8) | (image[i + 1] as number);
+  if (image.length & 1) sum ^= (image[image.length - 1] as number) << 8;
+  return ((sum & 0xff) << 8) | (sum >> 8);
 }
 
 /** the largest DA the simulated boot ROM accepts (real DA1 stages are a few hundred KiB) */
@@ -129,6 +139,8 @@ class BromSession {
     const address = await this.echoU32();
     const count = await this.echoU32();
     if (count > MAX_WORDS) return this.send(u16(BromStatus.DA_INVALID_ADDR_AND_LEN));
+    if (this.phone.profile.targetConfig & TargetConfigBit.memoryReadAuth)
+      return this.send(u16(BromStatus.INVALID_ADDRESS));
     const words = Array.from({ length: count }, (_, i) => {
       const value = this.phone.registers.get(address + i * size) ?? 0;
       return size === 4 ? u32(value) : u16(value);
@@ -141,6 +153,9 @@ class BromSession {
     const address = await this.echoU32();
     const count = await this.echoU32();
     if (count > MAX_WORDS) return this.send(u16(BromStatus.DA_INVALID_ADDR_AND_LEN));
+    // phones that want authorised memory writes refuse them before taking a value
+    if (this.phone.profile.targetConfig & TargetConfigBit.memoryWriteAuth)
+      return this.send(u16(BromStatus.INVALID_ADDRESS));
     await this.send(u16(BromStatus.OK));
     for (let i = 0; i < count; i++) {
       const raw = await this.link.read(size, Infinity);
@@ -157,6 +172,7 @@ class BromSession {
     const length = await this.echoU32();
     const signatureLength = await this.echoU32();
     const refusal = this.daRefusal(length, signatureLength);
+    this.phone.uploads.push({ address, length, signatureLength, status: refusal ?? BromStatus.OK });
     if (refusal !== null) return this.send(u16(refusal));
     await this.send(u16(BromStatus.OK));
     const image = new Uint8Array(length);
@@ -164,7 +180,7 @@ class BromSession {
       image.set(await this.link.read(Math.min(UPLOAD_CHUNK, length - at), Infinity), at);
     }
     this.loadedDa = { daImage: image, address };
-    await this.send(u16(xor16Checksum(image)), u16(BromStatus.OK));
+    await this.send(u16(phoneChecksum(image)), u16(BromStatus.OK));
   }
 
   private daRefusal(length: number, signatureLength: number): number | null {

@@ -23,6 +23,15 @@ export type DaServer = (session: {
   address: number;
 }) => Promise<void>;
 
+export interface DaUpload {
+  address: number;
+  /** bytes announced, signature included */
+  length: number;
+  signatureLength: number;
+  /** the BROM's answer (0 = accepted) */
+  status: number;
+}
+
 export interface SimPhoneOptions {
   profile: SimProfile;
   /** backing file of the flash; a temporary file (deleted on close) when left out */
@@ -44,6 +53,8 @@ export class SimPhone {
   daServer: DaServer | null;
   /** registers written with WRITE16/WRITE32 (the watchdog key lands here), read back by READ16/READ32 */
   readonly registers = new Map<number, number>();
+  /** every SEND_DA the boot ROM was asked for, as it decoded the request: what reached the phone */
+  readonly uploads: DaUpload[] = [];
   private link: Transport | null = null;
 
   private constructor(

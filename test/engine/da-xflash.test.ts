@@ -115,6 +115,40 @@ describe('XFlash bring-up', () => {
     expect(phone.storage.writtenBytes).toBe(0);
   });
 
+  it('after a failed INIT_EXT_RAM another EMI block can be tried, and the right one lets DA2 start', async () => {
+    const phone = await makePhone();
+    const { host } = connect(phone);
+    const client = await XFlashClient.start(host);
+    await expect(client.initExtRam(emiBlock(foreignRecords))).rejects.toBeInstanceOf(DaStatusError);
+    await client.initExtRam(emiBlock(fittingRecords));
+    await client.bootTo(stagesFor().da2);
+    expect(client.inStage1).toBe(false);
+  });
+
+  it('DA1 answers the DEVICE_CTRL queries a real XFlash DA answers', async () => {
+    const phone = await makePhone();
+    const { host } = connect(phone);
+    const client = await XFlashClient.start(host);
+    const text = async (code: number) => Buffer.from(await client.deviceGet(code)).toString('latin1');
+    const word = async (code: number) => Buffer.from(await client.deviceGet(code)).readUInt32LE(0);
+    expect(await text(Ctrl.GET_USB_SPEED)).toBe('high-speed');
+    expect(await text(Ctrl.GET_DA_VERSION)).toMatch(/\S/);
+    expect(await client.deviceGet(Ctrl.GET_RANDOM_ID)).toHaveLength(16);
+    expect(await word(Ctrl.SLA_ENABLED_STATUS)).toBe(0);
+    expect(await client.deviceGet(Ctrl.GET_EXPIRE_DATE)).toHaveLength(4);
+    // no NAND, no NOR: type 0 in replies shaped as mtkclient reads them (45 and 16 bytes)
+    expect(Array.from(await client.deviceGet(Ctrl.GET_NAND_INFO))).toEqual(new Array(45).fill(0));
+    expect(Array.from(await client.deviceGet(Ctrl.GET_NOR_INFO))).toEqual(new Array(16).fill(0));
+    const ramBefore = Buffer.from(await client.deviceGet(Ctrl.GET_RAM_INFO));
+    expect(ramBefore).toHaveLength(48);
+    expect(ramBefore.readBigUInt64LE(40)).toBe(0n);
+    await client.initExtRam(emiBlock(fittingRecords));
+    const ram = Buffer.from(await client.deviceGet(Ctrl.GET_RAM_INFO));
+    expect(ram.readBigUInt64LE(40)).toBe(phone.profile.dram.rankSizes.reduce((a, b) => a + b, 0n));
+    expect(await client.chipId()).toMatchObject({ hwCode: 0x279, hwVersion: 0xca00 });
+    await expect(client.deviceGet(0x04ffff)).rejects.toMatchObject({ status: Status.UNSUPPORT_CTRL_CODE });
+  });
+
   it('garbage instead of an EMI block is STATUS_EMI_HDR_INVALID', async () => {
     const { host } = connect(await makePhone());
     const client = await XFlashClient.start(host);

@@ -62,6 +62,7 @@ function identityJson(id: BromIdentity) {
     meId: Buffer.from(id.meId).toString('hex'),
     socId: id.socId ? Buffer.from(id.socId).toString('hex') : null,
     watchdogDisabled: id.watchdogDisabled,
+    watchdogRefusal: id.watchdogRefusal === null ? null : hex(id.watchdogRefusal, 4),
   };
 }
 
@@ -77,6 +78,9 @@ function printIdentity(output: Output, path: string, id: BromIdentity): void {
   output.line(
     `  target config ${json.targetConfig.raw} (${protections.length ? protections.join(', ') : 'no protection'})`,
   );
+  if (json.watchdogRefusal) {
+    output.line(`  watchdog      the boot ROM refused the disable write (status ${json.watchdogRefusal})`);
+  }
   output.line(`  ME id         ${json.meId}`);
   if (json.socId) output.line(`  SoC id        ${json.socId}`);
 }
