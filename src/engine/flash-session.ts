@@ -93,18 +93,18 @@ function unspokenProtocol(
   );
 }
 
-/** A V6 (XML) DA file is refused before the phone is even asked anything. */
-function parseSpokenDa(options: SessionOptions): DaContainer {
-  const container = parseDaContainer(options.daFile, { fileName: options.daFileName });
+/** A V6 (XML) DA file is refused before the phone is even asked anything (the CLI calls this before connecting). */
+export function parseSpokenDa(daFile: Uint8Array, daFileName?: string): DaContainer {
+  const container = parseDaContainer(daFile, { fileName: daFileName });
   if (container.v6) {
-    throw unspokenProtocol('xml', `the DA file (${container.identifier})`, options.daFileName);
+    throw unspokenProtocol('xml', `the DA file (${container.identifier})`, daFileName);
   }
   return container;
 }
 
 export async function openFlashSession(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
-  const container = parseSpokenDa(options);
+  const container = parseSpokenDa(options.daFile, options.daFileName);
   const brom = new BromClient(transport, options.timeoutMs);
   await brom.handshake();
   const identity = await brom.identify();

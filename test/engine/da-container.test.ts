@@ -74,7 +74,7 @@ describe('DA container', () => {
       [1, 'legacy'],
       [0, 'legacy'],
     ]);
-    expect(entryProtocol(da, { hwCode: 0x6573 })).toBe('unknown');
+    expect(entryProtocol(da, { hwCode: 0x1234 })).toBe('unknown');
   });
 
   it('picks the entry by DA code and revision; stages carry the sim markers and the DA2 hash', () => {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,3 +155,29 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000, re
     expect(run.stderr).toMatch(/exactly one of --port PATH or --sim PROFILE/);
   });
 });
+
+const v6Da = new URL('../../../shared/corpus/da/v6_DA_BR_1172.bin', import.meta.url);
+describe.skipIf(!existsSync(v6Da))(
+  'romctl flash with a V6 (XML) DA (skipped when ../shared/corpus/da is absent)',
+  () => {
+    it('is refused before the phone is connected, naming the protocol', async () => {
+      const dir = await nikelPackage(ws.path('v6'));
+      const run = await runCli([
+        'flash',
+        dir,
+        '--device',
+        'nikel',
+        '--sim',
+        'nikel',
+        '--da',
+        fileURLToPath(v6Da),
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /da\.protocol-unsupported: the DA file \(MTK_DA_v6[^)]*\) speaks the XML \(V6\) DA protocol/,
+      );
+      expect(run.stderr).not.toMatch(/connected:/);
+      expect(run.stdout).not.toMatch(/FLASHED/);
+    });
+  },
+);

@@ -7,6 +7,7 @@ import { openRegistry } from '../../registry/registry.js';
 import { deviceFactsFor } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
+import { parseSpokenDa } from '../../engine/flash-session.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
 import type { FlashCommandOptions } from './flash.js';
@@ -83,8 +84,14 @@ async function daFor(
   pkg: CheckedPackage,
   options: FlashCommandOptions,
 ): Promise<{ bytes: Uint8Array; name: string } | null> {
-  if (options.da !== undefined) return { bytes: await readUserFile(options.da, 'DA file'), name: options.da };
-  if (pkg.da) return pkg.da;
+  const da =
+    options.da !== undefined
+      ? { bytes: await readUserFile(options.da, 'DA file'), name: options.da }
+      : pkg.da;
+  if (da) {
+    parseSpokenDa(da.bytes, da.name);
+    return da;
+  }
   if (options.sim !== undefined) return null;
   throw new RomctlError('the package has no Download Agent (MTK_AllInOne_DA.bin)', {
     exitCode: ExitCode.badInput,
