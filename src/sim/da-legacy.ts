@@ -229,20 +229,17 @@ class SimLegacyDa {
     return this.answerDram(version, recordSize !== null && this.trainDram(version, recordSize, records));
   }
 
-  /** ← u32 m_ext_ram_ret, u8 RAM type, u8 chip select, u64 DRAM size (v13: + 5 × u32); true when trained */
+  /** ← u32 m_ext_ram_ret; when trained also u8 RAM type, u8 chip select, u64 DRAM size (v13: + 5 × u32) */
   private async answerDram(version: number, trained: boolean): Promise<boolean> {
-    const { rankSizes } = this.phone.memory;
-    const size = trained ? (rankSizes ?? []).reduce((a, b) => a + b, 0n) : 0n;
+    if (!trained) {
+      await this.link.write(u32be(EXT_RAM_NO_MATCH));
+      return false;
+    }
+    const size = (this.phone.memory.rankSizes ?? []).reduce((a, b) => a + b, 0n);
     await this.link.write(
-      concat(
-        u32be(trained ? 0 : EXT_RAM_NO_MATCH),
-        u8(0x02),
-        u8(0),
-        u64be(size),
-        new Uint8Array(version === 13 ? 20 : 0),
-      ),
+      concat(u32be(0), u8(0x02), u8(0), u64be(size), new Uint8Array(version === 13 ? 20 : 0)),
     );
-    return trained;
+    return true;
   }
 
   /** rebuilds the MTK_BLOADER_INFO header around the records (zero padding dropped) and applies MediaTek's rule */

@@ -166,11 +166,15 @@ export async function sendEmiRecords(
   return version;
 }
 
-/** ← u32 m_ext_ram_ret, ← u8 RAM type, ← u8 chip select, ← u64 DRAM size (v13: + 5 × u32) */
+/**
+ * ← u32 m_ext_ram_ret; only when it is 0 (S_DONE): ← u8 RAM type, ← u8 chip select, ← u64 DRAM size (v13: + 5 ×
+ * u32). A real DA1 sends nothing after a failure: 3012 from its DRAM setup, 3002 when its check of the received
+ * records fails (then it halts); mtkclient likewise stops reading there.
+ */
 export async function receiveEmiAnswer(link: LegacyLink, version: number, timeoutMs: number): Promise<void> {
   const status = await link.u32(timeoutMs);
-  await link.read(1 + 1 + 8 + (version === 13 ? 20 : 0));
-  if (status !== 0) {
+  if (status === 0) await link.read(1 + 1 + 8 + (version === 13 ? 20 : 0));
+  else {
     throw new DaStatusError(
       status,
       'ENABLE_DRAM (DRAM setup with the preloader EMI settings)',
