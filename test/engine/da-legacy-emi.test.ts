@@ -5,6 +5,7 @@ import { EXT_RAM_NO_MATCH, LegacyCmd } from '../../src/engine/da/legacy-protocol
 import { RecordingTransport, type RecordedChunk } from '../../src/engine/transport/recording.js';
 import { layoutsFor } from '../../src/formats/preloader/emi-layouts.js';
 import type { MemoryIdentity } from '../../src/engine/da/client.js';
+import { ExitCode, RomctlError } from '../../src/errors.js';
 import type { SimPhone } from '../../src/sim/index.js';
 import {
   connectLegacy,
@@ -98,6 +99,7 @@ describe('ENABLE_DRAM the way each real DA1 takes the EMI records', () => {
       timeoutMs: 200,
     }).catch((e: unknown) => e);
     expect(String(error)).toMatch(/carries 9 EMI records and this DA takes at most 8/);
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
     expect(phone.storage.writtenBytes).toBe(0);
   });
 

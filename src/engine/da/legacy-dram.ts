@@ -2,7 +2,7 @@
  * The legacy DA's DRAM step and DA2's flash info, host side (reference §4.3 steps 7–11 and 13; §5.4 for which
  * bytes of the preloader's MTK_BLOADER_INFO block are sent: the records array only).
  */
-import { RomctlError } from '../../errors.js';
+import { ExitCode, RomctlError } from '../../errors.js';
 import { matchMemory, parsePreloader, type BloaderInfo } from '../../formats/preloader/index.js';
 import { memorySpecOf } from './client.js';
 import { DaStatusError } from './da-status.js';
@@ -90,7 +90,7 @@ function refusedEmi(link: LegacyLink, version: number, why: string): DaStatusErr
 }
 
 /** ← u32 record length; anything but the preloader's own record size means the DA would misread the records */
-async function recordLength(link: LegacyLink, emi: LegacyEmi): Promise<number> {
+async function checkRecordLength(link: LegacyLink, emi: LegacyEmi): Promise<void> {
   const length = await link.u32();
   if (length === 0) throw refusedEmi(link, emi.version, 'the DA reads 0 bytes of them');
   if (length > MAX_EMI_LENGTH)
@@ -102,7 +102,6 @@ async function recordLength(link: LegacyLink, emi: LegacyEmi): Promise<number> {
       `the DA reads ${length}-byte records, the preloader's are ${emi.recordSize} bytes`,
     );
   }
-  return length;
 }
 
 const recordAt = (emi: LegacyEmi, index: number) =>
@@ -113,9 +112,13 @@ function recordsFor(emi: LegacyEmi, max: number, recordIndex: number | null, lin
   const count = emi.recordSize === 0 ? 0 : emi.records.length / emi.recordSize;
   if (count <= max) return emi.records;
   if (recordIndex === null) {
-    throw protocolError(
+    throw new RomctlError(
       `the preloader carries ${count} EMI records and this DA takes at most ${max}; none is known to fit the phone`,
-      link.where,
+      {
+        exitCode: ExitCode.refused,
+        where: link.where,
+        hint: "use the preloader made for this phone's exact variant (or its vendor DA); nothing was written",
+      },
     );
   }
   return recordAt(emi, recordIndex);
@@ -147,14 +150,14 @@ export async function sendEmiRecords(
   let blob: Uint8Array;
   if (intake.kind === 'one-record') {
     if (intake.infoBytes > 0) await link.read(intake.infoBytes);
-    await recordLength(link, emi);
+    await checkRecordLength(link, emi);
     if (emi.records.length === 0) throw refusedEmi(link, version, 'the preloader has no EMI records');
     blob = Uint8Array.from(recordAt(emi, recordIndex ?? 0));
     // mtkclient marks v12/v13 records this way (dalegacy_lib.py, set_stage2_config)
     if ((version === 12 || version === 13) && blob.length >= 4) blob.set(u32be(0x100), 0);
     await link.writeByte(Byte.ACK);
   } else {
-    await recordLength(link, emi);
+    await checkRecordLength(link, emi);
     blob = recordsFor(emi, intake.maxRecords, recordIndex, link);
     await link.write(concat(u8(Byte.ACK), u32be(blob.length)));
   }
