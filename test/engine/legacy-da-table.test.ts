@@ -6,6 +6,7 @@ import {
   EmmcInfoAt,
   encodeStage2Config,
   FlashInfoSize,
+  Stage2,
   stage2ConfigLength,
 } from '../../src/engine/da/legacy-protocol.js';
 import { layoutsFor } from '../../src/formats/preloader/emi-layouts.js';
@@ -121,6 +122,34 @@ describe.skipIf(!haveCorpus)('the legacy DA table against real DA1 code', () => 
       [17, 8],
       [21, 20],
     ]);
+  });
+});
+
+describe.skipIf(!haveCorpus)('the stage-2 configuration as the real MT6580 DA1 reads it', () => {
+  /**
+   * Its reader calls get_u8 (`ldr r3, [r4, #4]; blx r3`) or get_u32 (`ldr r3, [r4, #36]; blx r3`) per field, then
+   * get_data for a u32 count × 20 bytes (`movs r3, #20; mul r6, r3, r0`); the widths in call order.
+   */
+  function readerWidths(da1: Uint8Array): { widths: number[]; entrySize: number } {
+    const mul = indexOf(da1, [0x14, 0x23, 0x03, 0xfb, 0x00, 0xf6]);
+    const window = da1.subarray(mul - 120, mul);
+    const widths: number[] = [];
+    for (let at = 0; at + 5 < window.length; at += 2) {
+      const call = window[at] === 0x63 && (window[at + 1] === 0x68 || window[at + 1] === 0x6a);
+      const blx = [2, 4].some((d) => window[at + d] === 0x98 && window[at + d + 1] === 0x47);
+      if (call && blx) widths.push(window[at + 1] === 0x68 ? 1 : 4);
+    }
+    return { widths, entrySize: da1[mul]! };
+  }
+
+  it('18 bytes of fields, a u32 count and count × 20 bytes: what the table encodes for 0x6580', () => {
+    const da1 = da1s('tecno_pop4air_MT6580_DA.bin')[0]!.bytes;
+    const { widths, entrySize } = readerWidths(da1);
+    expect(widths).toEqual([1, 1, 1, 1, 1, 4, 1, 4, 1, 1, 1, 1, 4]);
+    const bytes = encodeStage2Config(0x6580, { brom: 0xff, bootloader: 0xfe });
+    const count = Buffer.from(bytes).readUInt32BE(Stage2.baseLength);
+    expect(Stage2.baseLength + 4).toBe(widths.reduce((a, b) => a + b, 0));
+    expect(bytes.length).toBe(Stage2.baseLength + 4 + count * entrySize);
   });
 });
 

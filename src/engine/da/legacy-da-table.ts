@@ -40,7 +40,10 @@ export interface LegacyDaFacts {
   emiIntake: EmiIntake | null;
 }
 
-/** the 20 fixed bytes mtkclient sends after slc_percent (MT6580, MT8127, MT8163); meaning not documented */
+/**
+ * mtkclient's `slc_percent` 1 and the 20 fixed bytes after it (MT6580, MT8127, MT8163; meaning not documented).
+ * The real MT6580 DA1 reads that u32 as a count of 20-byte entries (legacy-da-table.test.ts), so 1 is one entry.
+ */
 const SLC_TAIL = '46460000000000000000000000000000ff000000' as const;
 const SLC: readonly Stage2Extra[] = [
   { field: 'slc_percent', value: { u32: 1 } },
