@@ -125,31 +125,52 @@ describe.skipIf(!haveCorpus)('the legacy DA table against real DA1 code', () => 
   });
 });
 
-describe.skipIf(!haveCorpus)('the stage-2 configuration as the real MT6580 DA1 reads it', () => {
+describe.skipIf(!haveCorpus)('the stage-2 configuration as real DA1 code reads it', () => {
   /**
-   * Its reader calls get_u8 (`ldr r3, [r4, #4]; blx r3`) or get_u32 (`ldr r3, [r4, #36]; blx r3`) per field, then
-   * get_data for a u32 count × 20 bytes (`movs r3, #20; mul r6, r3, r0`); the widths in call order.
+   * The reader in any DA1: the first run of get_u8/get_u32 calls (`ldr rT, [rN, #4|#36]; blx rT`, at most 12
+   * bytes apart) that starts like the stage-2 fields; their widths in call order.
    */
-  function readerWidths(da1: Uint8Array): { widths: number[]; entrySize: number } {
-    const mul = indexOf(da1, [0x14, 0x23, 0x03, 0xfb, 0x00, 0xf6]);
-    const window = da1.subarray(mul - 120, mul);
-    const widths: number[] = [];
-    for (let at = 0; at + 5 < window.length; at += 2) {
-      const call = window[at] === 0x63 && (window[at + 1] === 0x68 || window[at + 1] === 0x6a);
-      const blx = [2, 4].some((d) => window[at + d] === 0x98 && window[at + d + 1] === 0x47);
-      if (call && blx) widths.push(window[at + 1] === 0x68 ? 1 : 4);
+  function fieldReads(da1: Uint8Array): number[] {
+    const calls: { at: number; width: number }[] = [];
+    for (let at = 0; at + 8 < da1.length; at += 2) {
+      const [lo, hi] = [da1[at]!, da1[at + 1]!];
+      if ((hi !== 0x68 && hi !== 0x6a) || (lo & 0xc0) !== 0x40) continue;
+      const blx = 0x80 | ((lo & 7) << 3);
+      if ([2, 4, 6].some((d) => da1[at + d] === blx && da1[at + d + 1] === 0x47))
+        calls.push({ at, width: hi === 0x68 ? 1 : 4 });
     }
-    return { widths, entrySize: da1[mul]! };
+    const runs: number[][] = [];
+    calls.forEach((call, i) => {
+      if (i === 0 || call.at - calls[i - 1]!.at > 12) runs.push([]);
+      runs.at(-1)!.push(call.width);
+    });
+    const head = [1, 1, 1, 1, 1, 4, 1, 4];
+    return runs.find((widths) => head.every((w, k) => widths[k] === w)) ?? [];
   }
 
-  it('18 bytes of fields, a u32 count and count × 20 bytes: what the table encodes for 0x6580', () => {
+  it('every legacy DA1 of SP Flash Tool reads the same 18 bytes of fields first; MT6582 a u32 more', () => {
+    const bases = REAL_DAS.slice(0, 2).flatMap((name) =>
+      da1s(name)
+        .filter((da) => LEGACY_DA_CODES.includes(da.daCode))
+        .map((da) => ({ daCode: da.daCode, widths: fieldReads(da.bytes) })),
+    );
+    expect(bases.length).toBeGreaterThanOrEqual(20);
+    for (const { widths } of bases) expect(widths.slice(0, 12)).toEqual([1, 1, 1, 1, 1, 4, 1, 4, 1, 1, 1, 1]);
+    expect(Stage2.baseLength).toBe(18);
+    for (const { daCode, widths } of bases.filter((b) => b.daCode === 0x6582)) {
+      expect(widths[12]).toBe(4);
+      expect(stage2ConfigLength(daCode)).toBe(18 + 4);
+    }
+  });
+
+  it('MT6580: 18 bytes of fields, a u32 count and count × 20 bytes, as the table encodes for 0x6580', () => {
     const da1 = da1s('tecno_pop4air_MT6580_DA.bin')[0]!.bytes;
-    const { widths, entrySize } = readerWidths(da1);
-    expect(widths).toEqual([1, 1, 1, 1, 1, 4, 1, 4, 1, 1, 1, 1, 4]);
+    expect(fieldReads(da1)).toEqual([1, 1, 1, 1, 1, 4, 1, 4, 1, 1, 1, 1, 4]);
+    // then get_data(count × 20): `movs r3, #20; mul r6, r3, r0`
+    expect(indexOf(da1, [0x14, 0x23, 0x03, 0xfb, 0x00, 0xf6])).toBeGreaterThan(0);
     const bytes = encodeStage2Config(0x6580, { brom: 0xff, bootloader: 0xfe });
     const count = Buffer.from(bytes).readUInt32BE(Stage2.baseLength);
-    expect(Stage2.baseLength + 4).toBe(widths.reduce((a, b) => a + b, 0));
-    expect(bytes.length).toBe(Stage2.baseLength + 4 + count * entrySize);
+    expect(bytes.length).toBe(Stage2.baseLength + 4 + count * 20);
   });
 });
 
