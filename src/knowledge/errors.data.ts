@@ -349,10 +349,12 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     name: 'S_DA_SETUP_DRAM_FAIL',
     numbers: { v5: 3002, old: 3002 },
     meaning: 'The DA could not set up DRAM.',
-    cause: "No EMI record fits the phone's memory (by its name; same family as S_FT_ENABLE_DRAM_FAIL).",
+    cause:
+      "No EMI record fits the phone's memory (by its name; same family as S_FT_ENABLE_DRAM_FAIL). A legacy MT6580 " +
+      'DA answers it in place of m_ext_ram_ret when its check of the received EMI records fails, then stops.',
     remedy: "Use the preloader from this phone's exact variant.",
     rules: ['preloader.emi-no-match'],
-    sources: S,
+    sources: [...S, 'DevMelek/Tecno-POP-4-Air:DA/DA.bin (the ENABLE_DRAM handler of its MT6580 DA1)'],
   },
   {
     name: 'S_DA_SETUP_PLL_ERR',

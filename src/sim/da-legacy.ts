@@ -1,10 +1,17 @@
 /**
  * The simulated phone's legacy (V3) DA, both stages, speaking the bytes of reference §4.3 and the choices
- * `src/engine/da/legacy.ts` documents where the reference is silent. It trains "DRAM" only when the EMI records it
- * receives hold one for the phone's memory (MediaTek's record choice, matchMemory); otherwise it answers
- * m_ext_ram_ret 3012 and goes quiet, as a DA without DRAM does. Refusals reuse the DA status numbers of §7.4.
+ * `src/engine/da/legacy.ts` documents where the reference is silent. It decodes what the host sends with its own
+ * code: the stage-2 configuration is checked field by field against the legacy DA table (a wrong value is answered
+ * with an error, as a DA that cannot use it would), and ENABLE_DRAM takes the EMI records the way the real DA1 of
+ * this DA code does (legacy-da-table.ts): one record of the length it names, or a host-announced length that must
+ * be whole records and at most `maxRecords` (else the DA halts, as the real one does). It takes the EMI versions
+ * real preloaders of its chip carry, and trains "DRAM" only when a record it receives fits the phone's memory
+ * (MediaTek's record choice, matchMemory); otherwise it answers m_ext_ram_ret 3012 and goes quiet. Refusals reuse
+ * the DA status numbers of §7.4.
  */
+import { OBSERVED_BLOADER_VERSIONS } from '../check/bloader-eras.js';
 import { readSimDaIdentity, sha256Hex, type SimDaIdentity } from '../engine/da/container-build.js';
+import { emiIntakeFor, extraBytes, legacyDaFacts } from '../engine/da/legacy-da-table.js';
 import { MAX_EMI_LENGTH } from '../engine/da/legacy-dram.js';
 import { LegacyLink } from '../engine/da/legacy-link.js';
 import {
@@ -12,9 +19,8 @@ import {
   DA_STORAGE_EMMC,
   EMI_TRAILER,
   EMI_VERSION_UNKNOWN,
-  emiExchangeFor,
+  EmmcInfoAt,
   EmmcPart,
-  encodeLegacyEmmcInfo,
   EXT_RAM_NO_MATCH,
   extraConfigBytes,
   FlashInfoSize,
@@ -22,6 +28,7 @@ import {
   LegacyCmd,
   Marker,
   SECTOR,
+  Stage2,
   stage2ConfigLength,
   concat,
   u16be,
@@ -37,16 +44,24 @@ import { RomctlError } from '../errors.js';
 import { BLOADER_HEADER, BLOADER_MAGIC } from '../formats/preloader/bloader.js';
 import { layoutsFor } from '../formats/preloader/emi-layouts.js';
 import { matchMemory, parsePreloader } from '../formats/preloader/index.js';
+import { chipForHwCode } from '../knowledge/chips.js';
 import { daPhoneOf, runnableDa, type DaPhone } from './da-phone.js';
 import type { SimDaFaults } from './da-xflash.js';
 import type { DaServer } from './phone.js';
 
+/** How this DA build differs where real DAs do (tests): the byte order it reports the eMMC id in. */
+export interface SimLegacyDaVariant {
+  /** send the CID words little-endian (every 4 bytes reversed), as some DAs do (mtkclient tries both orders) */
+  idWordReversed?: boolean;
+}
+
 const IDLE_TIMEOUT_MS = 10 * 60_000;
 const MAX_DA2 = 16 * 1024 * 1024;
 const MAX_PACKET = 16 * 1024 * 1024;
-/** records the DA reads in the fixed-length exchanges (v10–v13, unknown) */
-const FIXED_RECORDS = 8;
 const FORMAT_STEP = 256n * 1024n * 1024n;
+/** the stage-2 result for a configuration this DA cannot use: S_DA_INVALID... has no documented number, so the
+ * generic STATUS_INVALID_PARAMETERS of §7.4 */
+const STAGE2_REFUSED = Status.INVALID_PARAMETERS;
 
 export const legacyDaServer: DaServer = (session) =>
   serveLegacyDa({ ...session, phone: daPhoneOf(session.phone) });
@@ -60,12 +75,15 @@ export async function serveLegacyDa(session: {
   transport: Transport;
   phone: DaPhone;
   daImage: Uint8Array;
+  /** where JUMP_DA started it; left out, the load address is not checked */
+  address?: number;
   faults?: SimDaFaults;
+  variant?: SimLegacyDaVariant;
 }): Promise<void> {
-  const identity = runnableDa(session.daImage, session.phone, 'legacy');
+  const identity = runnableDa(session.daImage, session.phone, 'legacy', session.address);
   if (!identity) return;
   const link = new LegacyLink(session.transport, IDLE_TIMEOUT_MS, 'simulated legacy DA');
-  const da = new SimLegacyDa(link, session.phone, identity, session.faults ?? {});
+  const da = new SimLegacyDa(link, session.phone, identity, session.faults ?? {}, session.variant ?? {});
   try {
     await da.run();
   } catch (error) {
@@ -80,6 +98,42 @@ interface Range {
   packet: number;
 }
 
+/**
+ * What is wrong with a stage-2 configuration (§4.3 step 5) for this DA code, read with this DA's own offsets;
+ * null when every field holds what the legacy DA table says.
+ */
+export function stage2Problem(bytes: Uint8Array, daCode: number): string | null {
+  const facts = legacyDaFacts(daCode);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fields: [string, number, number][] = [
+    ['NOR chip', view.getUint16(2), Stage2.norChip],
+    ['NOR chip select', view.getUint8(4), 0],
+    ['NAND ACCCON', view.getUint32(5), Stage2.nandAcccon],
+    ['BMT flag', view.getUint8(9), facts.bmtFlag],
+    ['BMT partition size', view.getUint32(10), facts.bmtPartitionSize],
+    ['force charge', view.getUint8(14), Stage2.forceCharge],
+    ['reset key', view.getUint8(15), facts.resetKey],
+    ['external clock', view.getUint8(16), Stage2.externalClock],
+    ['MSDC boot channel', view.getUint8(17), 0],
+  ];
+  const wrong = fields.find(([, got, want]) => got !== want);
+  if (wrong) return `${wrong[0]} 0x${wrong[1].toString(16)}, not 0x${wrong[2].toString(16)}`;
+  let at = 18;
+  for (const extra of facts.extras) {
+    const want = extraBytes(extra);
+    const got = bytes.subarray(at, at + want.length);
+    if (Buffer.compare(got, want) !== 0) return `${extra.field} ${Buffer.from(got).toString('hex')}`;
+    at += want.length;
+  }
+  return null;
+}
+
+/** the EMI versions real preloaders of this chip carry (check/bloader-eras.ts); empty when none was measured */
+function takenEmiVersions(hwCode: number): number[] {
+  const names = chipForHwCode(hwCode)?.names ?? [];
+  return names.flatMap((name) => OBSERVED_BLOADER_VERSIONS[name.toUpperCase()] ?? []);
+}
+
 class SimLegacyDa {
   private part: Section = 'user';
 
@@ -88,11 +142,14 @@ class SimLegacyDa {
     private readonly phone: DaPhone,
     private readonly identity: SimDaIdentity,
     private readonly faults: SimDaFaults,
+    private readonly variant: SimLegacyDaVariant,
   ) {}
 
+  /** the eMMC CID as this DA reports it */
   private get id(): Uint8Array {
     const out = new Uint8Array(16);
     out.set(Buffer.from(this.phone.storage.id, 'hex').subarray(0, 16));
+    if (this.variant.idWordReversed) for (let at = 0; at < 16; at += 4) out.subarray(at, at + 4).reverse();
     return out;
   }
 
@@ -101,7 +158,10 @@ class SimLegacyDa {
     await link.write(concat(u8(Byte.SYNC), u32be(Marker.NAND_INFO), u16be(0), u32be(0), this.id));
     if ((await link.u8()) !== Byte.ACK) return;
     await link.write(new Uint8Array(3));
-    await link.read(stage2ConfigLength(phone.daCode));
+    if (stage2Problem(await link.read(stage2ConfigLength(phone.daCode)), phone.daCode) !== null) {
+      await link.write(u32be(STAGE2_REFUSED));
+      return this.stuck();
+    }
     if (phone.connectionAgent === 'preloader') {
       await link.write(concat(u32be(0), new Uint8Array(phone.daCode === 0x6592 ? 20 : 0)));
     } else {
@@ -123,60 +183,65 @@ class SimLegacyDa {
     }
   }
 
-  /** a DA that lost its way (or has no DRAM) stops answering; the host times out or pulls the cable */
+  /** a DA that lost its way (or has no DRAM, or halted) stops answering; the host times out or pulls the cable */
   private async stuck(): Promise<void> {
     for (;;) await this.link.read(1);
   }
 
-  /** ENABLE_DRAM (§4.3 steps 8–11); true when DRAM came up */
+  /** ENABLE_DRAM (§4.3 steps 8–11) the way this DA code's real DA1 takes the records; true when DRAM came up */
   private async enableDram(): Promise<boolean> {
-    const { link } = this;
+    const { link, phone } = this;
     if ((await link.u8()) !== LegacyCmd.ENABLE_DRAM) return false;
     const version = await link.u32();
-    const recordSize = layoutsFor(version)[0]?.size ?? null;
-    if (version !== EMI_VERSION_UNKNOWN && recordSize === null) {
-      await link.writeByte(Byte.NACK);
-      return false;
+    const versions = takenEmiVersions(phone.chip.hwCode);
+    const size = (v: number) => layoutsFor(v)[0]?.size ?? null;
+    const taken = versions.length > 0 ? versions.includes(version) : size(version) !== null;
+    const recordSize = taken ? size(version) : null;
+    const intake = emiIntakeFor(phone.daCode, version);
+    let records: Uint8Array;
+    if (intake.kind === 'one-record') {
+      await link.writeByte(Byte.ACK);
+      if (version === EMI_VERSION_UNKNOWN) {
+        // no records at all; this DA has no default EMI settings of its own
+        if ((await link.u32()) !== EMI_TRAILER) return false;
+        return this.answerDram(version, false);
+      }
+      if (intake.infoBytes > 0) await link.write(new Uint8Array(intake.infoBytes));
+      await link.write(u32be(recordSize ?? 0));
+      if ((await link.u8()) !== Byte.ACK) return false;
+      records = await link.read(recordSize ?? 0);
+    } else {
+      await link.writeByte(taken || version === EMI_VERSION_UNKNOWN ? Byte.ACK : Byte.NACK);
+      const named = recordSize ?? size(versions[0] ?? -1) ?? 0;
+      await link.write(u32be(named));
+      if ((await link.u8()) !== Byte.ACK) return false;
+      const length = await link.u32();
+      // the real DA1 halts on a length that is not whole records or more than it holds
+      if (
+        named === 0 ||
+        length % named !== 0 ||
+        length > intake.maxRecords * named ||
+        length > MAX_EMI_LENGTH
+      )
+        return false;
+      records = await link.read(length);
     }
-    await link.writeByte(Byte.ACK);
-    const fixed = (recordSize ?? 0x100) * FIXED_RECORDS;
-    let length = fixed;
-    switch (emiExchangeFor(version === EMI_VERSION_UNKNOWN ? 0 : version)) {
-      case 'announced':
-        await link.write(u32be(recordSize ?? 0));
-        if ((await link.u8()) !== Byte.ACK) return false;
-        length = await link.u32();
-        if (length > MAX_EMI_LENGTH) return false;
-        break;
-      case 'fixed-info':
-        await link.write(concat(new Uint8Array(16), u32be(fixed)));
-        if ((await link.u8()) !== Byte.ACK) return false;
-        break;
-      case 'fixed-v12':
-        await link.write(u32be(fixed));
-        if ((await link.u8()) !== Byte.ACK) return false;
-        break;
-      case 'fixed-v0':
-        await link.write(u32be(fixed));
-        if ((await link.u8()) !== Byte.ACK || (await link.u32()) !== fixed) return false;
-        break;
-    }
-    const records = await link.read(length);
     await link.write(u16be(sum16(records)));
     if ((await link.u8()) !== Byte.ACK || (await link.u32()) !== EMI_TRAILER) return false;
-    const trained = recordSize !== null && this.trainDram(version, recordSize, records);
-    const { rankSizes } = this.phone.memory;
-    const size = trained ? (rankSizes ?? []).reduce((a, b) => a + b, 0n) : 0n;
-    await link.write(
-      concat(
-        u32be(trained ? 0 : EXT_RAM_NO_MATCH),
-        u8(0x02),
-        u8(0),
-        u64be(size),
-        new Uint8Array(version === 13 ? 20 : 0),
-      ),
+    return this.answerDram(version, recordSize !== null && this.trainDram(version, recordSize, records));
+  }
+
+  /** ← u32 m_ext_ram_ret; when trained also u8 RAM type, u8 chip select, u64 DRAM size (v13: + 5 × u32) */
+  private async answerDram(version: number, trained: boolean): Promise<boolean> {
+    if (!trained) {
+      await this.link.write(u32be(EXT_RAM_NO_MATCH));
+      return false;
+    }
+    const size = (this.phone.memory.rankSizes ?? []).reduce((a, b) => a + b, 0n);
+    await this.link.write(
+      concat(u32be(0), u8(0x02), u8(0), u64be(size), new Uint8Array(version === 13 ? 20 : 0)),
     );
-    return trained;
+    return true;
   }
 
   /** rebuilds the MTK_BLOADER_INFO header around the records (zero padding dropped) and applies MediaTek's rule */
@@ -226,17 +291,16 @@ class SimLegacyDa {
     return true;
   }
 
+  /** DA2's flash info: only the eMMC block is filled in (offsets of the shared EmmcInfoAt layout) */
   private flashInfo(): Uint8Array {
     const s = this.phone.storage;
-    const emmc = encodeLegacyEmmcInfo({
-      ret: 0,
-      boot1Size: BigInt(s.size('boot1')),
-      boot2Size: BigInt(s.size('boot2')),
-      rpmbSize: 0n,
-      userSize: BigInt(s.size('user')),
-      cid: Buffer.from(this.id).toString('hex'),
-      firmwareVersion: s.firmwareVersion,
-    });
+    const emmc = new Uint8Array(FlashInfoSize.emmc);
+    const view = new DataView(emmc.buffer);
+    view.setBigUint64(EmmcInfoAt.boot1, BigInt(s.size('boot1')));
+    view.setBigUint64(EmmcInfoAt.boot2, BigInt(s.size('boot2')));
+    view.setBigUint64(EmmcInfoAt.user, BigInt(s.size('user')));
+    emmc.set(Buffer.from(s.id, 'hex').subarray(0, 16), EmmcInfoAt.cid);
+    emmc.set(Buffer.from(s.firmwareVersion, 'hex').subarray(0, 8), EmmcInfoAt.firmwareVersion);
     const pass = new Uint8Array(FlashInfoSize.pass);
     pass[FlashInfoSize.pass - 1] = Byte.ACK;
     return concat(
@@ -341,11 +405,11 @@ class SimLegacyDa {
     return true;
   }
 
+  /** FORMAT: per progress report ACK, ACK, u32 0, u8 percent, ← ACK; after 100 % ACK, ACK (§4.3) */
   private async format(): Promise<boolean> {
     const { link } = this;
     const param = await link.read(20);
     const view = new DataView(param.buffer, param.byteOffset, param.byteLength);
-    await link.writeByte(Byte.ACK);
     const range =
       view.getUint8(0) !== HW_STORAGE_EMMC
         ? Status.UNKNOWN_STORAGE_TYPE
@@ -354,14 +418,13 @@ class SimLegacyDa {
       await link.refuse(range);
       return true;
     }
-    await link.writeByte(Byte.ACK);
     let done = 0n;
     do {
       const step = range.length - done < FORMAT_STEP ? range.length - done : FORMAT_STEP;
       await this.phone.storage.erase(range.section, range.address + done, step);
       done += step;
       const percent = range.length === 0n ? 100 : Number((done * 100n) / range.length);
-      await link.write(concat(u32be(0), u8(percent)));
+      await link.write(concat(u8(Byte.ACK), u8(Byte.ACK), u32be(0), u8(percent)));
       if ((await link.u8()) !== Byte.ACK) return false;
     } while (done < range.length);
     await link.write(Uint8Array.of(Byte.ACK, Byte.ACK));

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { OBSERVED_BLOADER_VERSIONS } from '../check/bloader-eras.js';
 import { buildDaContainer } from '../engine/da/container-build.js';
 import { RomctlError } from '../errors.js';
 import { ByteSum16, writeChecksumIni } from '../formats/checksum-ini.js';
@@ -289,7 +290,10 @@ export function defaultRomSpec(options: DefaultRomOptions = {}): RomSpec {
 }
 
 export interface DeviceRomOptions {
-  /** MTK_BLOADER_INFO version of the preloader's EMI table; default 0 (the v00 layout of MT6797-era preloaders) */
+  /**
+   * MTK_BLOADER_INFO version of the preloader's EMI table; default: the version real preloaders of the device's
+   * chip carry (a legacy DA takes only those), else 0 (the v00 layout of MT6797-era preloaders)
+   */
   bloaderVersion?: number;
   /** write a generated DA file too (RomSpec.da) */
   da?: boolean;
@@ -341,7 +345,8 @@ export function romSpecForDevice(profile: DeviceProfile, options: DeviceRomOptio
     preloader: {
       fileName: `preloader_${project}.bin`,
       platform: profile.chip,
-      bloaderVersion: options.bloaderVersion ?? 0,
+      bloaderVersion:
+        options.bloaderVersion ?? OBSERVED_BLOADER_VERSIONS[profile.chip.toUpperCase()]?.[0] ?? 0,
       records: (profile.variants ?? []).flatMap(emiRecordFor),
     },
     partitions,

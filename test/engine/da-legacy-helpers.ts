@@ -1,4 +1,7 @@
-/** A simulated P780 (MT6589, legacy DA) and the generated legacy DA, EMI records and client bring-up for the tests. */
+/**
+ * Simulated legacy-DA phones (the P780, an MT6589, and spec phones of other legacy chips), the generated legacy DA,
+ * EMI records and client bring-up for the tests.
+ */
 import { buildDaContainer } from '../../src/engine/da/container-build.js';
 import { daStages, parseDaContainer, pickDaEntry } from '../../src/engine/da/container.js';
 import { emiBlockFromPreloader } from '../../src/engine/da/emi-block.js';
@@ -6,6 +9,9 @@ import { LegacyDaClient, type LegacyBringUp } from '../../src/engine/da/legacy.j
 import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import type { Transport } from '../../src/engine/transport/types.js';
 import { buildPreloader, type BuildEmiRecord } from '../../src/formats/preloader/index.js';
+import { chipForHwCode } from '../../src/knowledge/chips.js';
+import { daPhoneOf } from '../../src/sim/da-phone.js';
+import { serveLegacyDa, type SimLegacyDaVariant } from '../../src/sim/da-legacy.js';
 import { simDaServer } from '../../src/sim/da-server.js';
 import { resolveSimProfile, SimPhone } from '../../src/sim/index.js';
 
@@ -22,6 +28,39 @@ export const foreignRecords: BuildEmiRecord[] = [
   { package: 'emmc-mcp', dram: 'LPDDR2', id: '150100474436424d42', rankSizes: [512n * MiB, 512n * MiB] },
 ];
 
+/** A legacy chip to simulate: its hw code, the EMI version its real preloaders carry, and the phone's eMMC CID. */
+export interface LegacyRig {
+  hwCode: number;
+  bloaderVersion: number;
+  cid: string;
+}
+
+export const P780_RIG: LegacyRig = { hwCode: 0x6583, bloaderVersion: 10, cid: P780_CID };
+
+/** a simulated phone of the rig's chip: the rig's eMMC CID, LPDDR3, 2 × 512 MiB */
+export function rigPhone(rig: LegacyRig): Promise<SimPhone> {
+  if (rig === P780_RIG) return p780Phone();
+  const chip = chipForHwCode(rig.hwCode)!;
+  const spec = `${chip.names[0]!.toLowerCase()}:emmc:${rig.cid}:lpddr3:0x01:2x512M`;
+  return SimPhone.create({ profile: resolveSimProfile(spec), daServer: simDaServer });
+}
+
+/** EMI records in which only the last fits the rig's phone */
+export function rigRecords(rig: LegacyRig, foreignBefore = 1): BuildEmiRecord[] {
+  if (rig === P780_RIG) return p780Records;
+  const dram = 'LPDDR3' as const;
+  const foreign = {
+    package: 'emmc-mcp' as const,
+    dram,
+    id: '150100474436424d42',
+    rankSizes: [512n * MiB, 512n * MiB],
+  };
+  return [
+    ...Array.from({ length: foreignBefore }, () => foreign),
+    { package: 'emmc-mcp', dram, id: rig.cid.slice(0, 18), rankSizes: [512n * MiB, 512n * MiB] },
+  ];
+}
+
 export function p780Phone(): Promise<SimPhone> {
   return SimPhone.create({ profile: resolveSimProfile('P780'), daServer: simDaServer });
 }
@@ -36,29 +75,30 @@ export function legacyEmiBlock(records: BuildEmiRecord[], bloaderVersion = 10): 
   return emiBlockFromPreloader(preloader).block;
 }
 
-export const legacyDaFile = buildDaContainer({ entries: [{ hwCode: P780_DA_CODE, protocol: 'legacy' }] });
+export const legacyDaFile = (daCode = P780_DA_CODE) =>
+  buildDaContainer({ entries: [{ hwCode: daCode, protocol: 'legacy' }] });
 
-export function legacyStages() {
-  return daStages(
-    legacyDaFile,
-    pickDaEntry(parseDaContainer(legacyDaFile), { hwCode: 0x6583, daCode: P780_DA_CODE }),
-    'legacy',
-  );
+export function legacyStages(daCode = P780_DA_CODE) {
+  const file = legacyDaFile(daCode);
+  const hwCode = chipForHwCode(daCode)?.hwCode ?? daCode;
+  return daStages(file, pickDaEntry(parseDaContainer(file), { hwCode, daCode }), 'legacy');
 }
 
 /** the simulated DA on one end of a memory pair, as right after JUMP_DA */
-export function connectLegacy(phone: SimPhone): {
+export function connectLegacy(
+  phone: SimPhone,
+  daCode = P780_DA_CODE,
+  variant?: SimLegacyDaVariant,
+): {
   host: Transport;
   device: Transport;
   served: Promise<void>;
 } {
   const [host, device] = createMemoryPair();
-  const served = simDaServer({
-    transport: device,
-    phone,
-    daImage: legacyStages().da1.bytes,
-    address: 0x200000,
-  });
+  const daImage = legacyStages(daCode).da1.bytes;
+  const served = variant
+    ? serveLegacyDa({ transport: device, phone: daPhoneOf(phone), daImage, variant })
+    : simDaServer({ transport: device, phone, daImage, address: 0x200000 });
   return { host, device, served };
 }
 
@@ -66,10 +106,11 @@ export function legacyBringUp(
   host: Transport,
   options: Partial<LegacyBringUp> & { records?: BuildEmiRecord[]; bloaderVersion?: number } = {},
 ): Promise<LegacyDaClient> {
+  const daCode = options.daCode ?? P780_DA_CODE;
   return LegacyDaClient.bringUp(host, {
-    daCode: P780_DA_CODE,
+    daCode,
     emiBlock: legacyEmiBlock(options.records ?? p780Records, options.bloaderVersion),
-    da2: legacyStages().da2,
+    da2: legacyStages(daCode).da2,
     checkMemory: () => {},
     ...options,
   });

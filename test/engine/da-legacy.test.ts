@@ -65,12 +65,6 @@ describe('legacy DA bring-up', () => {
     expect(matchMemory(bloader, memorySpecOf(seen[0]!.memory)).verdict).toBe('match');
   });
 
-  it.each([10, 12, 13, 20])('sends EMI records of v%i in that version’s length exchange', async (version) => {
-    const phone = await makePhone();
-    const client = await legacyBringUp(connectLegacy(phone).host, { bloaderVersion: version });
-    expect((await client.storageInfo()).id).toBe(P780_CID);
-  });
-
   it("EMI records without the phone's memory fail with m_ext_ram_ret 3012 and nothing is written", async () => {
     const phone = await makePhone();
     const error = await legacyBringUp(connectLegacy(phone).host, { records: foreignRecords }).catch(
@@ -129,6 +123,19 @@ describe('legacy DA flash operations', () => {
     await client.write('boot1', 0n, boot, 4096n);
     expect(await client.readAll('boot1', 0n, 4096n)).toEqual(boot);
     expect(await phone.storage.read('user', 0x100000n, 4096)).toEqual(data.subarray(0, 4096));
+  });
+
+  it('a large erase answers every progress report (ACK, ACK, u32, percent) and ends at 100 %', async () => {
+    const phone = await makePhone();
+    const client = await legacyBringUp(connectLegacy(phone).host);
+    const length = 600n * BigInt(MiB);
+    await client.write('user', length - BigInt(MiB), pattern(MiB, 5), BigInt(MiB));
+    const reports: bigint[] = [];
+    await client.format('user', 0n, length, (p) => reports.push(p.done));
+    // the simulated DA erases 256 MiB per step: 42 %, 85 %, 100 %
+    expect(reports).toEqual([(length * 42n) / 100n, (length * 85n) / 100n, length]);
+    expect(filledWith(await client.readAll('user', length - BigInt(MiB), BigInt(MiB)), 0)).toBe(true);
+    expect(await client.readAll('user', 0n, 512n)).toEqual(new Uint8Array(512));
   });
 
   it('erases a range to zeros and reports 100 %', async () => {

@@ -2,6 +2,7 @@
  * Legacy (V3) DA protocol constants and the byte layouts both the host client and the simulated DA use, reference
  * §4.3 (mtkclient `dalegacy_lib.py`, `dalegacy_param.py`, `dalegacy_flash_param.py`). Integers are big-endian.
  */
+import { extraBytes, legacyDaFacts } from './legacy-da-table.js';
 import type { Section } from './xflash-info.js';
 
 export const Byte = {
@@ -37,73 +38,47 @@ export const HOST_OS_LINUX = 0x0c;
 export const EmmcPart: Record<Section, number> = { boot1: 1, boot2: 2, user: 8 };
 
 /** fixed part of the stage-2 configuration (§4.3 step 5), before the chip-specific extras */
-const STAGE2_BASE = 1 + 1 + 2 + 1 + 4 + 1 + 4 + 1 + 1 + 1 + 1;
+export const Stage2 = {
+  /** u8 BROM version, u8 BL version, u16 NOR chip, u8 NOR chip select, u32 NAND ACCCON, u8 BMT flag, u32 BMT
+   * partition size, u8 force charge, u8 reset key, u8 external clock, u8 MSDC boot channel */
+  baseLength: 1 + 1 + 2 + 1 + 4 + 1 + 4 + 1 + 1 + 1 + 1,
+  norChip: 0x0008,
+  nandAcccon: 0x7007ffff,
+  /** FC_TYPE FORCE_CHARGE_ON (SP Flash Tool `flashtool_handle.h`: 0 off/with battery, 1 on/USB-powered, 2 auto);
+   * 1 is what mtkclient's `set_stage2_config` sends to every legacy DA */
+  forceCharge: 0x01,
+  /** EXT_26M */
+  externalClock: 0x02,
+} as const;
 
 /** Byte count of the stage-2 configuration the DA reads for a chip (its DA code): base + chip extras. */
 export function stage2ConfigLength(daCode: number): number {
-  if (daCode === 0x6592 || daCode === 0x6583 || daCode === 0x6582) return STAGE2_BASE + 4;
-  if (daCode === 0x6580 || daCode === 0x8163) return STAGE2_BASE + 4 + 20;
-  if (daCode === 0x8127) return STAGE2_BASE + 8 + 20;
-  return STAGE2_BASE;
+  return legacyDaFacts(daCode).extras.reduce((n, extra) => n + extraBytes(extra).length, Stage2.baseLength);
 }
 
-/** §4.3 step 5, host → DA. The BMT partition size is chip-specific in mtkclient; eMMC phones have no BMT, so 0. */
+/** §4.3 step 5, host → DA, with the DA code's values from the legacy DA table. */
 export function encodeStage2Config(
   daCode: number,
   versions: { brom: number; bootloader: number },
 ): Uint8Array {
-  const out = new Uint8Array(stage2ConfigLength(daCode));
-  const view = new DataView(out.buffer);
-  let at = 0;
-  const u8 = (v: number) => view.setUint8(at++, v);
-  const u32 = (v: number) => {
-    view.setUint32(at, v >>> 0);
-    at += 4;
-  };
-  u8(versions.brom);
-  u8(versions.bootloader);
-  view.setUint16(at, 0x0008);
-  at += 2;
-  u8(0); // NOR chip select
-  u32(0x7007ffff); // NAND ACCCON
-  u8(0); // BMT flag
-  u32(0); // BMT partition size
-  u8(0x02); // force charge: auto
-  u8(daCode === 0x6583 ? 0x00 : 0x01); // reset key
-  u8(0x02); // external clock EXT_26M
-  u8(0); // MSDC boot channel
-  if (daCode === 0x6592)
-    u32(0); // is_gpt_solution
-  else if (daCode === 0x6583)
-    u32(0); // force_dram (MT6583/MT6589)
-  else if (daCode === 0x6582)
-    u32(1); // new_combo
-  else if (daCode === 0x6580 || daCode === 0x8163 || daCode === 0x8127) {
-    if (daCode === 0x8127) u32(0); // is_gpt
-    u32(1); // slc_percent; the 20 fixed bytes stay zero
-  }
-  return out;
+  const facts = legacyDaFacts(daCode);
+  const head = new Uint8Array(Stage2.baseLength);
+  const view = new DataView(head.buffer);
+  view.setUint8(0, versions.brom);
+  view.setUint8(1, versions.bootloader);
+  view.setUint16(2, Stage2.norChip);
+  view.setUint8(4, 0); // NOR chip select CS_0
+  view.setUint32(5, Stage2.nandAcccon);
+  view.setUint8(9, facts.bmtFlag);
+  view.setUint32(10, facts.bmtPartitionSize);
+  view.setUint8(14, Stage2.forceCharge);
+  view.setUint8(15, facts.resetKey);
+  view.setUint8(16, Stage2.externalClock);
+  view.setUint8(17, 0); // MSDC boot channel
+  return concat(head, ...facts.extras.map(extraBytes));
 }
 
-/**
- * How the EMI records' length is agreed for a `MTK_BLOADER_INFO_vNN` version (§4.3 step 9). The reference names
- * v10–v21; newer legacy-era versions (v14, v18, v19, v22 …) are not documented, so they take the v15 exchange
- * ("announced": the DA names its record size, the host announces the blob length), the most common one.
- * `fixed`: the DA names the length it reads and the host sends exactly that many bytes (records cut or zero-padded).
- */
-export type EmiExchange = 'announced' | 'fixed-info' | 'fixed-v12' | 'fixed-v0';
-
-export function emiExchangeFor(version: number): EmiExchange {
-  if (version === 10 || version === 11) return 'fixed-info';
-  if (version === 12 || version === 13) return 'fixed-v12';
-  if (version === 0) return 'fixed-v0';
-  return 'announced';
-}
-
-/** MT8127's DA skips the host's length announcement in the v15 exchange */
-export const skipsLengthAnnouncement = (daCode: number) => daCode === 0x8127;
-
-/** the "unknown EMI version" value of step 8; its exchange is v0 */
+/** the "unknown EMI version" of step 8 (no EMI block): one-record DAs then skip the records (legacy-da-table.ts) */
 export const EMI_VERSION_UNKNOWN = 0xffffffff;
 
 /**
@@ -135,30 +110,33 @@ export interface LegacyEmmcInfo {
   firmwareVersion: string;
 }
 
-/** u32 ret, u64 boot1, boot2, RPMB, 4 × GP, user, 2 × u64 CID, 8 bytes FW version */
-export function encodeLegacyEmmcInfo(info: LegacyEmmcInfo): Uint8Array {
-  const out = new Uint8Array(FlashInfoSize.emmc);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, info.ret);
-  [info.boot1Size, info.boot2Size, info.rpmbSize, 0n, 0n, 0n, 0n, info.userSize].forEach((size, i) =>
-    view.setBigUint64(4 + i * 8, size),
-  );
-  out.set(Buffer.from(info.cid, 'hex').subarray(0, 16), 68);
-  out.set(Buffer.from(info.firmwareVersion, 'hex').subarray(0, 8), 84);
-  return out;
-}
+/**
+ * DA2's eMMC info block, big-endian (mtkclient `dalegacy_flash_param.py` `Legacy_EmmcInfo`): u32 ret, u64 boot1,
+ * boot2 and RPMB sizes, 4 × u64 GP sizes, u64 user size, 2 × u64 CID, 8 bytes firmware version; byte offsets.
+ */
+export const EmmcInfoAt = {
+  ret: 0,
+  boot1: 4,
+  boot2: 12,
+  rpmb: 20,
+  gp: 28,
+  user: 60,
+  cid: 68,
+  firmwareVersion: 84,
+  end: FlashInfoSize.emmc,
+} as const;
 
 export function decodeLegacyEmmcInfo(bytes: Uint8Array): LegacyEmmcInfo {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hex = (from: number, to: number) => Buffer.from(bytes.subarray(from, to)).toString('hex');
   return {
-    ret: view.getUint32(0),
-    boot1Size: view.getBigUint64(4),
-    boot2Size: view.getBigUint64(12),
-    rpmbSize: view.getBigUint64(20),
-    userSize: view.getBigUint64(60),
-    cid: hex(68, 84),
-    firmwareVersion: hex(84, 92),
+    ret: view.getUint32(EmmcInfoAt.ret),
+    boot1Size: view.getBigUint64(EmmcInfoAt.boot1),
+    boot2Size: view.getBigUint64(EmmcInfoAt.boot2),
+    rpmbSize: view.getBigUint64(EmmcInfoAt.rpmb),
+    userSize: view.getBigUint64(EmmcInfoAt.user),
+    cid: hex(EmmcInfoAt.cid, EmmcInfoAt.firmwareVersion),
+    firmwareVersion: hex(EmmcInfoAt.firmwareVersion, EmmcInfoAt.end),
   };
 }
 

@@ -22,7 +22,13 @@ import {
 } from './client.js';
 import { DaStatusError } from './da-status.js';
 import type { GptTable } from './gpt.js';
-import { readLegacyFlashInfo, receiveEmiAnswer, sendEmiRecords } from './legacy-dram.js';
+import {
+  legacyEmiOf,
+  readLegacyFlashInfo,
+  receiveEmiAnswer,
+  resolveDeviceId,
+  sendEmiRecords,
+} from './legacy-dram.js';
 import { LegacyLink } from './legacy-link.js';
 import {
   Byte,
@@ -91,7 +97,7 @@ export class LegacyDaClient implements DaClient {
     await link.u32(); // NAND info (0xBC4: no NAND)
     await readNandIds(link);
     const emmcStatus = await link.u32();
-    // the CID as 4 u32s; our reading: the bytes in the order EMI records hold the id (the simulated DA sends that)
+    // the CID as 4 words, raw or word-reversed depending on the DA (resolveDeviceId settles it)
     const cid = Buffer.from(await link.read(16)).toString('hex');
     await link.writeByte(Byte.ACK);
     await link.read(3); // content not documented; ignored
@@ -119,9 +125,11 @@ export class LegacyDaClient implements DaClient {
         hint: 'NAND/NOR phones are not supported; otherwise the storage is not responding (hardware fault)',
       });
     }
-    await options.checkMemory({ kind: 'emmc', id: deviceId });
+    const emi = legacyEmiOf(options.emiBlock);
+    const device = resolveDeviceId(deviceId, emi);
+    await options.checkMemory({ kind: 'emmc', id: device.id });
     if (result === Marker.DRAM_NEEDED) {
-      const version = await sendEmiRecords(link, options.emiBlock);
+      const version = await sendEmiRecords(link, emi, options.daCode, device.recordIndex);
       await receiveEmiAnswer(link, version, longTimeoutMs);
     }
     await sendDa2(link, options.da2, longTimeoutMs);
@@ -251,23 +259,22 @@ export class LegacyDaClient implements DaClient {
 
   /**
    * FORMAT after SDMMC_SWITCH_PART: → D4, u8 HW storage, u8 erase flag, u8 validation, u8 address type, u64
-   * address, u64 length; ← ACK, ← ACK; then (← u32 status, ← u8 percent, → ACK) until 100 %; ← ACK, ← ACK.
+   * address, u64 length; then per progress report ← ACK, ← ACK, ← u32, ← u8 percent, → ACK, until 100 %, which
+   * the DA closes with ← ACK, ← ACK (reference §4.3; mtkclient `formatflash`, which also leaves the u32 unread).
    */
   async format(section: Section, address: bigint, length: bigint, onProgress?: ProgressFn): Promise<void> {
     await this.switchPart(section);
     await this.link.write(
       concat(u8(LegacyCmd.FORMAT), u8(HW_STORAGE_EMMC), u8(0), u8(0), u8(0), u64be(address), u64be(length)),
     );
-    await this.expectAck('FORMAT');
-    await this.expectAck('FORMAT range');
-    for (;;) {
-      const status = await this.link.u32(this.longTimeoutMs);
-      if (status !== 0) throw new DaStatusError(status, 'FORMAT', this.where);
-      const percent = await this.link.u8();
+    for (let percent = 0; percent !== 100;) {
+      await this.expectAck('FORMAT', Byte.ACK, this.longTimeoutMs);
+      await this.link.expect(Byte.ACK, 'FORMAT progress');
+      await this.link.u32();
+      percent = await this.link.u8();
       await this.link.writeByte(Byte.ACK);
       if (percent > 100) throw protocolError(`FORMAT progress ${percent} %`, this.where);
       onProgress?.({ done: (length * BigInt(percent)) / 100n, total: length });
-      if (percent === 100) break;
     }
     await this.link.expect(Byte.ACK, 'FORMAT (completion)');
     await this.link.expect(Byte.ACK, 'FORMAT (completion)');
