@@ -11,6 +11,7 @@ import { registerSearch } from './commands/search.js';
 import { registerInfo } from './commands/info.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerDetect } from './commands/detect.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerSim } from './commands/sim.js';
 import { registerCache } from './commands/cache.js';
 import { registerFlash } from './commands/flash.js';
@@ -50,6 +51,7 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerInfo(program, runner);
   registerRegistry(program, runner);
   registerDetect(program, runner);
+  registerDoctor(program, runner);
   registerSim(program, runner);
   registerCache(program, runner);
   registerFlash(program, runner);
