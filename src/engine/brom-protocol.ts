@@ -15,6 +15,10 @@ export const BromCommand = {
   SEND_DA: 0xd7,
   GET_TARGET_CONFIG: 0xd8,
   GET_ME_ID: 0xe1,
+  /** DAA: the vendor's auth file, uploaded like a DA (reference §2.3) */
+  SEND_AUTH: 0xe2,
+  /** SLA: the BROM's challenge, answered with the vendor key's signature */
+  SLA: 0xe3,
   GET_SOC_ID: 0xe7,
   GET_HW_SW_VER: 0xfc,
   GET_HW_CODE: 0xfd,
@@ -35,6 +39,7 @@ export function commandName(byte: number): string {
 export const BromStatus = {
   OK: 0x0000,
   INVALID_ADDRESS: 0x1d02,
+  NO_AUTH_NEEDED: 0x1d0c,
   SLA_ERROR: 0x1d0d,
   DA_INVALID_JUMP_ADDR: 0x1d0f,
   DA_INVALID_ADDR_AND_LEN: 0x1d12,
@@ -42,6 +47,10 @@ export const BromStatus = {
   DA_SIG_LEN_EXCEED_DA_LEN: 0x1d14,
   DA_SIG_LEN_IS_ZERO_AND_DAA_ACTIVE: 0x1d15,
   DA_NOT_EXIST: 0x1d16,
+  DA_BLOCKS_INCONSISTENT_WITH_TOOL_AUTH: 0x1d17,
+  ERR_SIG_CHK_FAIL: 0x6005,
+  /** the answer to SLA (0xE3) on a phone without SLA (mtkclient reads it as "not needed") */
+  SLA_NOT_NEEDED: 0x7017,
 } as const;
 
 export function isSuccessStatus(status: number): boolean {

@@ -2,6 +2,7 @@ import { ExitCode, RomctlError } from '../errors.js';
 import { ERROR_ENTRIES } from '../knowledge/index.js';
 import {
   BromCommand,
+  BromStatus,
   HANDSHAKE,
   be16,
   be32,
@@ -246,6 +247,51 @@ export class BromClient {
     await this.echo(u32(data.length), name);
     await this.echo(u32(signatureLength), name);
     this.checkStatus(name, await this.readStatus(name));
+    await this.upload(name, data);
+  }
+
+  /**
+   * 0xE2: the DAA auth file, uploaded like a DA. Returns false when the phone says none is needed (0x1D0C); a
+   * refused file is a BromStatusError (ERR_SIG_CHK_FAIL 0x6005 and its kin).
+   */
+  async sendAuth(file: Uint8Array): Promise<boolean> {
+    const name = 'SEND_AUTH';
+    await this.command(name);
+    await this.echo(u32(file.length), name);
+    const status = await this.readStatus(name);
+    if (status === BromStatus.NO_AUTH_NEEDED) return false;
+    this.checkStatus(name, status);
+    await this.upload(name, file);
+    return true;
+  }
+
+  /**
+   * 0xE3: ← status (SLA_NOT_NEEDED: done), ← u32 challenge length, ← challenge, → u32 response length
+   * (little-endian, as mtkclient sends it), ← u32 length, ← status, → response, ← u32 status. Returns false when
+   * the phone needs no SLA.
+   */
+  async answerSla(respond: (challenge: Uint8Array) => Uint8Array): Promise<boolean> {
+    const name = 'SLA';
+    await this.command(name);
+    const first = await this.readStatus(name);
+    if (first === BromStatus.SLA_NOT_NEEDED) return false;
+    this.checkStatus(name, first);
+    const length = be32(await this.readBytes(4, name), 0);
+    if (length === 0 || length > 0x400)
+      throw this.syncError(name, `the phone announced a ${length}-byte challenge`);
+    const response = respond(await this.readBytes(length, name));
+    const announced = new Uint8Array(4);
+    new DataView(announced.buffer).setUint32(0, response.length, true);
+    await this.transport.write(announced);
+    await this.readBytes(4, name);
+    this.checkStatus(name, await this.readStatus(name));
+    await this.transport.write(response);
+    this.checkStatus(name, be32(await this.readBytes(4, name), 0));
+    return true;
+  }
+
+  /** the data phase of SEND_DA and SEND_AUTH: packets, zero-length packets, ← u16 checksum, ← u16 status */
+  private async upload(name: string, data: Uint8Array): Promise<void> {
     for (let at = 0; at < data.length; at += UPLOAD_PACKET) {
       await this.transport.write(data.subarray(at, Math.min(at + UPLOAD_PACKET, data.length)));
       const sent = Math.min(at + UPLOAD_PACKET, data.length);
@@ -259,7 +305,7 @@ export class BromClient {
     // a phone answering 0 does not report its checksum (mtkclient ignores it too)
     if (checksum !== 0 && checksum !== expected) {
       throw new RomctlError(
-        `SEND_DA: the phone computed checksum 0x${hex4(checksum)}, the DA sent has 0x${hex4(expected)}`,
+        `${name}: the phone computed checksum 0x${hex4(checksum)}, the data sent has 0x${hex4(expected)}`,
         {
           exitCode: ExitCode.device,
           where: this.transport.description,

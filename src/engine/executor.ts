@@ -31,7 +31,12 @@ import {
   type ByteSource,
   type WrittenImage,
 } from './flash-image.js';
-import { openFlashSession, type FlashSession, type SessionExpectations } from './flash-session.js';
+import {
+  openFlashSession,
+  type Credentials,
+  type FlashSession,
+  type SessionExpectations,
+} from './flash-session.js';
 import { formatBromStatus } from './brom.js';
 import { FlashJournal, type JournalStep } from './journal.js';
 import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
@@ -64,6 +69,8 @@ export interface ExecuteOptions {
   resume?: boolean;
   onEvent?: (event: FlashEvent) => void;
   timeoutMs?: number;
+  /** a secure-boot phone's way in: the DAA auth file and the SLA key */
+  credentials?: Credentials;
 }
 
 export interface StepResult {
@@ -95,6 +102,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       ? emiBlockFromPreloader(plan.preloader.bytes, plan.preloader.facts.path).block
       : null,
     expect: options.device,
+    ...options.credentials,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     checkMemory: (info) => {
       if (!plan.preloader) return;

@@ -4,7 +4,9 @@
  * phone that is not the expected one is refused (exit 1) with the same finding codes `romctl check` uses.
  */
 import { ExitCode, RomctlError } from '../errors.js';
-import { BromClient, type BromIdentity } from './brom.js';
+import type { KeyObject } from 'node:crypto';
+import { BromClient, BromStatusError, type BromIdentity } from './brom.js';
+import { slaResponse } from './sla.js';
 import type { DaClient, MemoryIdentity } from './da/client.js';
 import { DaStatusError } from './da/da-status.js';
 import {
@@ -30,7 +32,13 @@ export interface SessionExpectations {
   storage?: readonly string[];
 }
 
-export interface SessionOptions {
+/** a secure-boot phone's way in (reference §2.3): the DAA auth file and the SLA key */
+export interface Credentials {
+  auth?: Uint8Array | null;
+  slaKey?: KeyObject | null;
+}
+
+export interface SessionOptions extends Credentials {
   transport: Transport;
   daFile: Uint8Array;
   daFileName?: string;
@@ -93,6 +101,46 @@ function unspokenProtocol(
   );
 }
 
+/**
+ * The vendor's way into a secure-boot phone (reference §2.3, §2.8): the DAA auth file (SEND_AUTH) and the answer
+ * to the SLA challenge, before SEND_DA. Without what the phone needs, or when it refuses what was given, the flash
+ * is refused with nothing sent.
+ */
+async function authenticate(
+  brom: BromClient,
+  identity: BromIdentity,
+  options: SessionOptions,
+  chipName: string,
+): Promise<void> {
+  const where = options.transport.description;
+  const { sla, daa } = identity.targetConfig;
+  const missing = [
+    daa && !options.auth ? 'DAA: its auth file (--auth FILE)' : null,
+    sla && !options.slaKey ? 'SLA: the vendor key that answers its challenge (--sla-key FILE)' : null,
+  ].filter((m): m is string => m !== null);
+  if (missing.length > 0) {
+    throw refused(
+      'security.auth-needed',
+      `the ${chipName} has ${[daa ? 'DAA' : null, sla ? 'SLA' : null].filter(Boolean).join(' and ')} on: the boot ROM takes a DA only after authentication`,
+      `give ${missing.join('; ')} — from the phone's vendor or service centre; nothing was written`,
+      where,
+    );
+  }
+  try {
+    if (daa && options.auth) await brom.sendAuth(options.auth);
+    const key = options.slaKey;
+    if (sla && key) await brom.answerSla((challenge) => slaResponse(challenge, key));
+  } catch (error) {
+    if (!(error instanceof BromStatusError)) throw error;
+    throw refused(
+      'security.auth-needed',
+      `the ${chipName} refused the ${error.command === 'SLA' ? 'SLA key' : 'auth file'} (${error.message})`,
+      `this ${error.command === 'SLA' ? 'key' : 'auth file'} is not the one this phone's root key trusts: use the vendor's for this exact model; nothing was written`,
+      where,
+    );
+  }
+}
+
 /** A V6 (XML) DA file is refused before the phone is even asked anything (the CLI calls this before connecting). */
 export function parseSpokenDa(daFile: Uint8Array, daFileName?: string): DaContainer {
   const container = parseDaContainer(daFile, { fileName: daFileName });
@@ -127,15 +175,7 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
   if (!SPOKEN.includes(identity.chip.daProtocol)) {
     throw unspokenProtocol(identity.chip.daProtocol, `the connected ${chipName}`, transport.description);
   }
-  if (identity.targetConfig.sla || identity.targetConfig.daa) {
-    throw refused(
-      'security.auth-needed',
-      `the ${chipName} has ${identity.targetConfig.sla ? 'SLA' : 'DAA'} on: the BROM accepts a DA only after ` +
-        'authentication',
-      'a signed DA and the auth file for this phone are needed, which romctl does not handle yet; nothing was written',
-      transport.description,
-    );
-  }
+  await authenticate(brom, identity, options, chipName);
   const entry = pickDaEntry(
     container,
     { ...identity, daCode: identity.chip.daCode, name: chipName },

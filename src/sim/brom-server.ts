@@ -8,6 +8,7 @@ import {
   u16,
   u32,
 } from '../engine/brom-protocol.js';
+import { constants, createHash, publicDecrypt, randomBytes } from 'node:crypto';
 import type { Transport } from '../engine/transport/types.js';
 import type { SimPhone } from './phone.js';
 
@@ -25,6 +26,29 @@ function phoneChecksum(image: Uint8Array): number {
   for (let i = 0; i + 1 < image.length; i += 2) sum ^= ((image[i] as number) << 8) | (image[i + 1] as number);
   if (image.length & 1) sum ^= (image[image.length - 1] as number) << 8;
   return ((sum & 0xff) << 8) | (sum >> 8);
+}
+
+/**
+ * The phone's check of an SLA response, done its own way round: the public key undoes the private-key operation
+ * (PKCS#1 v1.5 type 1), and what comes out must be the challenge, both with their 16-bit words byte-swapped.
+ */
+function verifiesSla(publicKey: string | undefined, challenge: Uint8Array, response: Uint8Array): boolean {
+  if (!publicKey) return false;
+  const swapped = (bytes: Uint8Array) => {
+    const out = Buffer.from(bytes);
+    for (let i = 0; i + 1 < out.length; i += 2) out.writeUInt16LE(out.readUInt16BE(i), i);
+    return out;
+  };
+
+  try {
+    const recovered = publicDecrypt(
+      { key: publicKey, padding: constants.RSA_PKCS1_PADDING },
+      swapped(response),
+    );
+    return recovered.equals(swapped(challenge));
+  } catch {
+    return false;
+  }
 }
 
 /** the largest DA the simulated boot ROM accepts (real DA1 stages are a few hundred KiB) */
@@ -47,6 +71,10 @@ class BromSession {
   private synced = false;
   private handshakeIndex = 0;
   private loadedDa: DaJump | null = null;
+  /** DAA: an auth file the root key verifies was received */
+  private authorised = false;
+  /** SLA: a challenge was answered with the right key */
+  private slaPassed = false;
 
   constructor(
     private readonly phone: SimPhone,
@@ -123,6 +151,12 @@ class BromSession {
       case BromCommand.SEND_DA:
         await this.receiveDa(byte);
         return null;
+      case BromCommand.SEND_AUTH:
+        await this.receiveAuth(byte);
+        return null;
+      case BromCommand.SLA:
+        await this.challenge(byte);
+        return null;
       case BromCommand.JUMP_DA:
         return this.jumpDa(byte);
       default:
@@ -175,17 +209,50 @@ class BromSession {
     this.phone.uploads.push({ address, length, signatureLength, status: refusal ?? BromStatus.OK });
     if (refusal !== null) return this.send(u16(refusal));
     await this.send(u16(BromStatus.OK));
-    const image = new Uint8Array(length);
-    for (let at = 0; at < length; at += UPLOAD_CHUNK) {
-      image.set(await this.link.read(Math.min(UPLOAD_CHUNK, length - at), Infinity), at);
-    }
+    const image = await this.receive(length);
     this.loadedDa = { daImage: image, address };
     await this.send(u16(phoneChecksum(image)), u16(BromStatus.OK));
   }
 
+  /** SEND_AUTH: length echoed, status, the file uploaded like a DA, checksum, and whether the root key takes it */
+  private async receiveAuth(command: number): Promise<void> {
+    await this.send(Uint8Array.of(command));
+    const length = await this.echoU32();
+    if (!(this.phone.profile.targetConfig & TargetConfigBit.daa))
+      return this.send(u16(BromStatus.NO_AUTH_NEEDED));
+    if (length === 0 || length > MAX_DA_LENGTH) return this.send(u16(BromStatus.DA_INVALID_ADDR_AND_LEN));
+    await this.send(u16(BromStatus.OK));
+    const file = await this.receive(length);
+    const expected = this.phone.profile.security?.authFileSha256;
+    this.authorised = expected !== undefined && createHash('sha256').update(file).digest('hex') === expected;
+    await this.send(
+      u16(phoneChecksum(file)),
+      u16(this.authorised ? BromStatus.OK : BromStatus.ERR_SIG_CHK_FAIL),
+    );
+  }
+
+  /** SLA: a fresh challenge; the response must be the challenge signed with the vendor's private key */
+  private async challenge(command: number): Promise<void> {
+    await this.send(Uint8Array.of(command));
+    if (!(this.phone.profile.targetConfig & TargetConfigBit.sla))
+      return this.send(u16(BromStatus.SLA_NOT_NEEDED));
+    const challenge = randomBytes(16);
+    await this.send(u16(BromStatus.OK), u32(challenge.length), challenge);
+    const raw = await this.link.read(4, Infinity);
+    const length = Buffer.from(raw).readUInt32LE(0);
+    await this.send(raw);
+    if (length === 0 || length > 0x400) return this.send(u16(BromStatus.SLA_ERROR));
+    await this.send(u16(BromStatus.OK));
+    const response = await this.link.read(length, Infinity);
+    this.slaPassed = verifiesSla(this.phone.profile.security?.slaPublicKey, challenge, response);
+    await this.send(u32(this.slaPassed ? BromStatus.OK : BromStatus.SLA_ERROR));
+  }
+
   private daRefusal(length: number, signatureLength: number): number | null {
     const config = this.phone.profile.targetConfig;
-    if (config & TargetConfigBit.sla) return BromStatus.SLA_ERROR;
+    if (config & TargetConfigBit.sla && !this.slaPassed) return BromStatus.SLA_ERROR;
+    if (config & TargetConfigBit.daa && !this.authorised)
+      return BromStatus.DA_BLOCKS_INCONSISTENT_WITH_TOOL_AUTH;
     if (length === 0) return BromStatus.DA_LEN_IS_ZERO;
     if (length > MAX_DA_LENGTH) return BromStatus.DA_INVALID_ADDR_AND_LEN;
     if (signatureLength > length) return BromStatus.DA_SIG_LEN_EXCEED_DA_LEN;
@@ -207,6 +274,14 @@ class BromSession {
         : BromStatus.OK;
     await this.send(raw, u16(status));
     return status === BromStatus.OK ? loaded : null;
+  }
+
+  private async receive(length: number): Promise<Uint8Array> {
+    const data = new Uint8Array(length);
+    for (let at = 0; at < length; at += UPLOAD_CHUNK) {
+      data.set(await this.link.read(Math.min(UPLOAD_CHUNK, length - at), Infinity), at);
+    }
+    return data;
   }
 
   private async echoU32(): Promise<number> {

@@ -35,6 +35,15 @@ export interface SimProfile {
   socId: Uint8Array | null;
   storage: { kind: SimStorageKind; id: string; layout: SimStorageLayout };
   dram: { type: Exclude<DramType, 'unknown'>; vendorId: number; rankSizes: bigint[] };
+  /** what a secure-boot phone's BROM accepts: the one auth file (DAA) and the SLA key's public half */
+  security?: SimSecurity;
+}
+
+export interface SimSecurity {
+  /** sha256 (hex) of the auth file whose signature the phone's root key verifies */
+  authFileSha256?: string;
+  /** PEM public key the BROM checks SLA challenge responses with */
+  slaPublicKey?: string;
 }
 
 const MiB = 1024 * 1024;

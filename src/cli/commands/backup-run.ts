@@ -11,6 +11,7 @@ import { openRegistry } from '../../registry/registry.js';
 import { deviceFactsFor } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
+import { readCredentials } from './credentials.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes } from '../progress.js';
 import type { BackupCommandOptions } from './backup.js';
@@ -35,6 +36,7 @@ export async function runBackup(output: Output, options: BackupCommandOptions, i
       hint: 'give --da MTK_AllInOne_DA.bin from this phone’s firmware package',
     });
   }
+  const credentials = await readCredentials(options);
   const link = await openDeviceLink(output, options);
   const progress = labelledProgress(() =>
     createProgress({ stream: io.stderr, quiet: output.quiet || output.json }),
@@ -45,6 +47,7 @@ export async function runBackup(output: Output, options: BackupCommandOptions, i
       daFile: daFile ?? (link.simDa as Uint8Array),
       emiBlock,
       expect: expectationsOf(device),
+      ...credentials,
     });
     const table = await session.client.partitionTable().catch(() => null);
     const ranges = protectedRanges(table, device);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { addCredentialOptions, type CredentialOptions } from './credentials.js';
 
-export interface BackupCommandOptions {
+export interface BackupCommandOptions extends CredentialOptions {
   device: string;
   out: string;
   port?: string;
@@ -13,7 +14,7 @@ export interface BackupCommandOptions {
 }
 
 export function registerBackup(program: Command, runner: CommandRunner): void {
-  program
+  const command = program
     .command('backup')
     .description("copy the phone's protected partitions (IMEI, calibration) to a verified folder")
     .requiredOption('--device <codename>', 'the phone (romctl search finds the codename)')
@@ -26,7 +27,8 @@ export function registerBackup(program: Command, runner: CommandRunner): void {
       '--preloader <file>',
       'the phone’s preloader: its EMI settings start DRAM when the phone is in BROM mode',
     )
-    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one')
+    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one');
+  addCredentialOptions(command)
     .addHelpText(
       'after',
       '\nExit: 0 copied and verified, 1 wrong phone, 2 bad input, 4 device or protocol failure.',

@@ -8,6 +8,7 @@ import { deviceFactsFor } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
 import { parseSpokenDa } from '../../engine/flash-session.js';
+import { readCredentials } from './credentials.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
 import type { FlashCommandOptions } from './flash.js';
@@ -41,6 +42,7 @@ export async function runFlash(
     }
     printPlan(output, plan);
     const da = await daFor(pkg, options);
+    const credentials = await readCredentials(options);
     const link = await openDeviceLink(output, options);
     const progress = labelledProgress(() =>
       createProgress({ stream: io.stderr, quiet: output.quiet || output.json }),
@@ -63,6 +65,7 @@ export async function runFlash(
                   `${device.codename}-${Buffer.from(session.identity.meId).toString('hex').slice(0, 16)}`,
                 ),
         resume: options.resume === true,
+        credentials,
         onEvent: (event) => report(event, progress, output),
       });
     } finally {
