@@ -35,6 +35,7 @@ import { openFlashSession, type FlashSession, type SessionExpectations } from '.
 import { FlashJournal, type JournalStep } from './journal.js';
 import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
 import type { Transport } from './transport/types.js';
+import { inStep } from './step.js';
 
 export type FlashEvent =
   | { type: 'connected'; chip: string; mode: 'brom' | 'preloader'; storage: string; storageId: string }
@@ -145,7 +146,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     const text = describeStep(step);
     emit({ type: 'step', index, total: plan.steps.length, id: step.id, text, state: 'start' });
     try {
-      const outcome = await run.step(step);
+      const outcome = await inStep(`step ${index + 1}/${plan.steps.length} (${text})`, () => run.step(step));
       results.push({ id: step.id, text, ...outcome });
       emit({ type: 'step', index, total: plan.steps.length, id: step.id, text, ...outcome });
     } catch (error) {

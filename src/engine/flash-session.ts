@@ -13,6 +13,7 @@ import { LegacyDaClient } from './da/legacy.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import { XFlashClient } from './da/xflash.js';
 import type { Transport } from './transport/types.js';
+import { inStep } from './step.js';
 
 export interface SessionExpectations {
   /** the profile's name, for messages */
@@ -66,7 +67,11 @@ function refused(
 /** the DA steps that set up DRAM with the package's EMI records (XFlash, legacy) */
 const DRAM_STEPS = ['INIT_EXT_RAM', 'ENABLE_DRAM'];
 
-export async function openFlashSession(options: SessionOptions): Promise<FlashSession> {
+export function openFlashSession(options: SessionOptions): Promise<FlashSession> {
+  return inStep('connecting (BROM handshake, DA upload, storage)', () => connect(options));
+}
+
+async function connect(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
   const brom = new BromClient(transport, options.timeoutMs);
   await brom.handshake();
