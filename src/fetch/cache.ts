@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RomctlError } from '../errors.js';
@@ -179,7 +179,10 @@ export class BlobCache {
       report.bytes += size;
     };
     for (const blob of await this.list()) {
-      if (old(blob.lastUsed.getTime())) await remove(blob.path, blob.size);
+      if (!old(blob.lastUsed.getTime())) continue;
+      await remove(blob.path, blob.size);
+      // its prefix folder goes with the last blob in it (rmdir refuses a folder that is not empty)
+      await rmdir(join(blob.path, '..')).catch(() => undefined);
     }
     const partialDir = join(this.root, 'partial');
     for (const name of await names(partialDir)) {

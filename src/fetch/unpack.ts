@@ -182,7 +182,7 @@ async function extract(
   keepFreeBytes: number | undefined,
 ): Promise<void> {
   const view = await openPackage(archive.path).catch((error: unknown) => {
-    throw asIntegrityError(error, archive.name);
+    throw asIntegrityError(error, archive);
   });
   try {
     await extractPackage(view, destination, {
@@ -190,7 +190,7 @@ async function extract(
       ...(keepFreeBytes === undefined ? {} : { keepFreeBytes }),
     });
   } catch (error) {
-    throw asIntegrityError(error, archive.name);
+    throw asIntegrityError(error, archive);
   } finally {
     await view.close();
   }
@@ -206,11 +206,14 @@ function safeName(name: string): string {
   return name;
 }
 
-/** A downloaded package that cannot be unpacked is damaged or hostile: an integrity failure, not the user's input. */
-function asIntegrityError(error: unknown, name: string): unknown {
+/**
+ * A downloaded package that cannot be unpacked is damaged or hostile: an integrity failure, not the user's
+ * input. It is named by its file name, not by its path in the cache.
+ */
+function asIntegrityError(error: unknown, archive: BundleArchive): unknown {
   if (!(error instanceof RomctlError)) return error;
   return downloadError(error.message, {
-    where: error.where ?? name,
+    where: error.where?.replace(archive.path, archive.name) ?? archive.name,
     hint: error.hint ?? 'the download is damaged or hostile; do not use it',
     cause: error,
   });
