@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,9 +93,7 @@ describe('romctl killed with SIGKILL leaves nothing running and nothing half-mad
       const pkg = await nikelPackage(join(dir, 'package'));
       // the child's temporary folders (ptys, simulated storage) land here, and nowhere else
       const temp = join(dir, 'tmp');
-      await mkdtemp(join(dir, 'unused-'));
-      await rm(temp, { recursive: true, force: true });
-      await import('node:fs/promises').then((fs) => fs.mkdir(temp));
+      await mkdir(temp);
       const { child, stderr } = romctl(
         ['flash', pkg, '--device', 'nikel', '--sim', 'nikel', '--backup-dir', join(dir, 'backup')],
         { TMPDIR: temp },
