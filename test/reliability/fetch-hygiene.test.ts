@@ -171,6 +171,52 @@ describe('a server that trickles', () => {
   });
 });
 
+describe('the retry budget', () => {
+  let server: FaultServer;
+  beforeEach(async () => {
+    server = await FaultServer.start();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('is not renewed by a few bytes per connection: the count grows and the fetch ends with exit 3', async () => {
+    const { fetchBlob } = await import('../../src/fetch/fetch-blob.js');
+    const { BlobCache } = await import('../../src/fetch/cache.js');
+    const data = noisyBytes(256 * 1024);
+    // a body that never pauses long enough for the idle timeout, but brings 1,000 bytes a second
+    server.route('/slow.bin', (_request, response, count) => {
+      response.writeHead(200, { 'content-length': String(data.length) });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (response.destroyed || sent >= data.length) return clearInterval(timer);
+        response.write(data.subarray(sent, sent + 100));
+        sent += 100;
+        count(100);
+      }, 100);
+      response.on('close', () => clearInterval(timer));
+    });
+    const retries: number[] = [];
+    const error = await fetchBlob(
+      { name: 'slow.bin', sha256: sha256(data), size: data.length, urls: [server.url('/slow.bin')] },
+      {
+        cache: new BlobCache(join(dir, 'cache')),
+        retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 2 },
+        timeouts: { idleMs: 5000 },
+        minSpeed: { bytesPerSecond: 8 * 1024, windowMs: 400 },
+        progress: (event) => {
+          if (event.type === 'retry') retries.push(event.attempt);
+        },
+      },
+    ).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ exitCode: 3 });
+    expect((error as Error).message).toMatch(
+      /slower than 8192 bytes\/s for 0\.4 s \(\d+ bytes came\) \(4 attempts, the last 4 without progress\)/,
+    );
+    expect(retries).toEqual([1, 2, 3]);
+  });
+});
+
 describe('the one definition of entry limits', () => {
   it('an archive passes only if the folder it unpacks to passes too', async () => {
     const { openPackage, extractPackage } = await import('../../src/package/index.js');
