@@ -169,18 +169,8 @@ describe('a server that trickles', () => {
     expect(await namesIn(join(cache, 'sha256'))).toEqual([]);
     expect(await namesIn(join(cache, 'bundles'))).toEqual([]);
   });
-});
 
-describe('the retry budget', () => {
-  let server: FaultServer;
-  beforeEach(async () => {
-    server = await FaultServer.start();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
-
-  it('is not renewed by a few bytes per connection: the count grows and the fetch ends with exit 3', async () => {
+  it('the retry budget is not renewed by a few bytes per connection: the count grows and the fetch ends with exit 3', async () => {
     const { fetchBlob } = await import('../../src/fetch/fetch-blob.js');
     const { BlobCache } = await import('../../src/fetch/cache.js');
     const data = noisyBytes(256 * 1024);
