@@ -11,7 +11,7 @@ export function parseDuration(text: string, flag: string): number {
       hint: 'for example 30d, 12h, 90m, 45s, 2w',
     });
   }
-  return Number(match[1]) * (unitMs[match[2] as string] as number);
+  return checkedSafe(Number(match[1]) * (unitMs[match[2] as string] as number), text, flag);
 }
 
 /** `1024`, `64k`, `512M`, `2G` (powers of 1024, an optional trailing B or iB) in bytes. */
@@ -20,5 +20,13 @@ export function parseByteSize(text: string, flag: string): number {
   if (!match) {
     throw new RomctlError(`${flag} ${text}: expected a size`, { hint: 'for example 1048576, 64k, 512M, 2G' });
   }
-  return Math.floor(Number(match[1]) * (unitBytes[(match[2] as string).toLowerCase()] as number));
+  const bytes = Math.floor(Number(match[1]) * (unitBytes[(match[2] as string).toLowerCase()] as number));
+  return checkedSafe(bytes, text, flag);
+}
+
+function checkedSafe(value: number, text: string, flag: string): number {
+  if (!Number.isSafeInteger(value)) {
+    throw new RomctlError(`${flag} ${text}: too large`, { hint: 'give a value below 2^53' });
+  }
+  return value;
 }
