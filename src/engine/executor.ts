@@ -64,6 +64,7 @@ export interface ExecuteOptions {
   resume?: boolean;
   onEvent?: (event: FlashEvent) => void;
   timeoutMs?: number;
+  longTimeoutMs?: number;
 }
 
 export interface StepResult {
@@ -96,6 +97,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       : null,
     expect: options.device,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
     checkMemory: (info) => {
       if (!plan.preloader) return;
       memoryFinding = coverageFinding(plan.preloader.facts, {

@@ -35,6 +35,8 @@ export interface SessionOptions {
   /** runs on the memory id the DA reports before DRAM setup; throws to stop */
   checkMemory?: (info: MemoryIdentity) => void | Promise<void>;
   timeoutMs?: number;
+  /** for the DA's slow answers (a written packet, DRAM training, erase); default 60 s */
+  longTimeoutMs?: number;
 }
 
 export interface FlashSession {
@@ -119,6 +121,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
   await brom.jumpDa(da1.loadAddress);
   const bringUp = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
     emiBlock: options.emiBlock ?? new Uint8Array(0),
     da2,
     checkMemory: async (info: MemoryIdentity) => {
