@@ -88,20 +88,25 @@ export async function unpackBundle(
   const accept = options.accept ?? (() => Promise.resolve(true));
   if (await exists(folder)) {
     const verified = await reusable(bundle, marker, folder);
-    if (verified) {
-      if (await accept(folder)) {
-        const now = new Date();
-        await utimes(join(folder, BUNDLE_MARKER), now, now);
-        return { folder, reused: true, verified };
-      }
-      await rm(join(folder, BUNDLE_MARKER), { force: true });
-      return { folder, reused: true, verified, refused: await setAside(folder, folder, bundle, options) };
+    if (verified && (await accept(folder))) {
+      const now = new Date();
+      await utimes(join(folder, BUNDLE_MARKER), now, now);
+      return { folder, reused: true, verified };
     }
-    await rm(folder, { recursive: true, force: true });
+    // out of the way first: an interruption from here on leaves a work folder, which the next run removes
+    const old = await makeStaging(folder);
+    await rename(folder, join(old, 'content'));
+    try {
+      if (verified) {
+        await rm(join(old, 'content', BUNDLE_MARKER));
+        const refused = await setAside(join(old, 'content'), folder, bundle, options);
+        return { folder, reused: true, verified, refused };
+      }
+    } finally {
+      await rm(old, { recursive: true, force: true });
+    }
   }
-  const parent = dirname(folder);
-  await mkdir(parent, { recursive: true });
-  const staging = await mkdtemp(join(parent, `.${basename(folder)}${STAGING_INFIX}`));
+  const staging = await makeStaging(folder);
   try {
     const content = join(staging, 'content');
     await place(archives, content, options.keepFreeBytes);
@@ -115,6 +120,13 @@ export async function unpackBundle(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** A new work folder beside `folder`, named so that the next run knows whose it is. */
+async function makeStaging(folder: string): Promise<string> {
+  const parent = dirname(folder);
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, `.${basename(folder)}${STAGING_INFIX}`));
 }
 
 /** A refused folder is deleted, or with keepRefused renamed to a name no later run takes for a bundle. */
