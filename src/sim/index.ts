@@ -30,11 +30,7 @@ export interface PtySim {
  * host uses for a real phone. When the phone stops (its cable pulled), socat goes too, so the host's port hangs
  * up as a real one would.
  */
-export async function startPtySim(
-  phone: SimPhone,
-  dir: string,
-  names: PtyPairNames = {},
-): Promise<PtySim> {
+export async function startPtySim(phone: SimPhone, dir: string, names: PtyPairNames = {}): Promise<PtySim> {
   const pair = await createPtyPair(dir, names);
   const transport = await openSerialTransport(pair.phonePath).catch(async (error: unknown) => {
     await pair.close();

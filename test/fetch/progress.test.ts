@@ -67,7 +67,9 @@ describe('progress reporter', () => {
       reason: 'HTTP 503',
     });
     progress.fetchEvent({ type: 'start', name: 'a', source: 's', size: 10, resumedFrom: 4 });
-    expect(out.text()).toBe('a: HTTP 503; retry 5 in 1.5 s (2 of 6 in a row without progress)\na: resuming at 4 B\n');
+    expect(out.text()).toBe(
+      'a: HTTP 503; retry 5 in 1.5 s (2 of 6 in a row without progress)\na: resuming at 4 B\n',
+    );
 
     const quiet = sink(true);
     const silent = createProgress({ stream: quiet.stream, quiet: true });
