@@ -82,7 +82,8 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
           break;
         case 'retry':
           reporter.message(
-            `${event.name}: ${event.reason}; retry ${event.attempt} in ${(event.delayMs / 1000).toFixed(1)} s`,
+            `${event.name}: ${event.reason}; retry ${event.attempt} in ${(event.delayMs / 1000).toFixed(1)} s` +
+              ` (${event.withoutProgress} of ${event.allowed} in a row without progress)`,
           );
           break;
         case 'restart':

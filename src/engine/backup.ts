@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ExitCode, RomctlError } from '../errors.js';
 import type { DaClient, ProgressFn } from './da/client.js';
 import type { Section } from './da/xflash-info.js';
+import { inStep } from './step.js';
 
 export interface BackupRange {
   partition: string;
@@ -56,12 +57,15 @@ export async function backupPartitions(
     const path = join(dir, file);
     const hash = createHash('sha256');
     const handle = await open(path, 'w');
+    const step = `backup ${range.partition}`;
     try {
-      const progress: ProgressFn = (p) => onProgress?.(`backup ${range.partition}`, p.done, p.total);
-      for await (const piece of client.read(range.section, range.address, range.size, progress)) {
-        hash.update(piece);
-        await handle.write(piece);
-      }
+      const progress: ProgressFn = (p) => onProgress?.(step, p.done, p.total);
+      await inStep(step, async () => {
+        for await (const piece of client.read(range.section, range.address, range.size, progress)) {
+          hash.update(piece);
+          await handle.write(piece);
+        }
+      });
       await handle.sync();
     } finally {
       await handle.close();

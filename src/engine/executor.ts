@@ -41,6 +41,7 @@ import { formatBromStatus } from './brom.js';
 import { FlashJournal, type JournalStep } from './journal.js';
 import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
 import type { Transport } from './transport/types.js';
+import { inStep } from './step.js';
 
 export type FlashEvent =
   | { type: 'connected'; chip: string; mode: 'brom' | 'preloader'; storage: string; storageId: string }
@@ -69,6 +70,7 @@ export interface ExecuteOptions {
   resume?: boolean;
   onEvent?: (event: FlashEvent) => void;
   timeoutMs?: number;
+  longTimeoutMs?: number;
   /** a secure-boot phone's way in: the DAA auth file and the SLA key */
   credentials?: Credentials;
 }
@@ -104,6 +106,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     expect: options.device,
     ...options.credentials,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
     checkMemory: (info) => {
       if (!plan.preloader) return;
       memoryFinding = coverageFinding(plan.preloader.facts, {
@@ -161,7 +164,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     const text = describeStep(step);
     emit({ type: 'step', index, total: plan.steps.length, id: step.id, text, state: 'start' });
     try {
-      const outcome = await run.step(step);
+      const outcome = await inStep(`step ${index + 1}/${plan.steps.length} (${text})`, () => run.step(step));
       results.push({ id: step.id, text, ...outcome });
       emit({ type: 'step', index, total: plan.steps.length, id: step.id, text, ...outcome });
     } catch (error) {

@@ -21,6 +21,7 @@ import { LegacyDaClient } from './da/legacy.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import { XFlashClient } from './da/xflash.js';
 import type { Transport } from './transport/types.js';
+import { inStep } from './step.js';
 
 export interface SessionExpectations {
   /** the profile's name, for messages */
@@ -48,6 +49,8 @@ export interface SessionOptions extends Credentials {
   /** runs on the memory id the DA reports before DRAM setup; throws to stop */
   checkMemory?: (info: MemoryIdentity) => void | Promise<void>;
   timeoutMs?: number;
+  /** for the DA's slow answers (a written packet, DRAM training, erase); default 60 s */
+  longTimeoutMs?: number;
 }
 
 export interface FlashSession {
@@ -150,7 +153,11 @@ export function parseSpokenDa(daFile: Uint8Array, daFileName?: string): DaContai
   return container;
 }
 
-export async function openFlashSession(options: SessionOptions): Promise<FlashSession> {
+export function openFlashSession(options: SessionOptions): Promise<FlashSession> {
+  return inStep('connecting (BROM handshake, DA upload, storage)', () => connect(options));
+}
+
+async function connect(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
   const container = parseSpokenDa(options.daFile, options.daFileName);
   const brom = new BromClient(transport, options.timeoutMs);
@@ -198,6 +205,7 @@ export async function openFlashSession(options: SessionOptions): Promise<FlashSe
   await brom.jumpDa(da1.loadAddress);
   const bringUp = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
     emiBlock: options.emiBlock ?? new Uint8Array(0),
     da2,
     checkMemory: async (info: MemoryIdentity) => {

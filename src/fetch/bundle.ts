@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import type { Bundle, BundleFile } from '../registry/model.js';
 import type { BlobCache } from './cache.js';
 import { fetchBlob } from './fetch-blob.js';
+import { bundleLockPath, removeStaleStaging } from './leftovers.js';
 import { withLock } from './lock.js';
 import { downloadError } from './source-error.js';
 import type { FetchOptions } from './types.js';
-import { unpackBundle, type BundleArchive } from './unpack.js';
+import { unpackBundle, type BundleArchive, type UnpackOptions, type UnpackResult } from './unpack.js';
 
 export interface FetchBundleOptions {
   cache: BlobCache;
@@ -15,6 +16,8 @@ export interface FetchBundleOptions {
   unpack?: boolean;
   /** passed to every fetchBlob: mirrors, progress, timeouts, retries, signal … */
   fetch?: Omit<FetchOptions, 'cache'>;
+  /** the check that must pass before the folder is marked verified, a refused folder's fate, the disk margin */
+  unpackOptions?: UnpackOptions;
   /** a warning for the user (the CLI puts it on stderr) */
   note?: (text: string) => void;
 }
@@ -34,6 +37,8 @@ export interface FetchedBundle {
   reused: boolean;
   /** content files whose sha256 the bundle lists, checked after unpacking */
   verified: string[];
+  /** set when the unpack options' `accept` refused the folder */
+  refused?: UnpackResult['refused'];
 }
 
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -58,10 +63,14 @@ export async function fetchBundle(bundle: Bundle, options: FetchBundleOptions): 
   const files: FetchedFile[] = [];
   for (const file of bundle.files) files.push(await fetchFile(file, options));
   if (options.unpack === false) return { files, reused: false, verified: [] };
-  const folder = join(options.outDir ?? options.cache.root, 'bundles', bundle.codename, bundle.id);
-  const lock = options.cache.lockPath(`bundle-${bundle.codename}-${bundle.id}`);
+  const root = options.outDir ?? options.cache.root;
+  for (const path of await removeStaleStaging(options.cache, root)) {
+    options.note?.(`removed ${path}, left by an unpack that was interrupted`);
+  }
+  const folder = join(root, 'bundles', bundle.codename, bundle.id);
+  const lock = bundleLockPath(options.cache, bundle.codename, bundle.id);
   const unpacked = await withLock(lock, { pollMs: options.fetch?.lockPollMs ?? 250 }, () =>
-    unpackBundle(bundle, files, folder),
+    unpackBundle(bundle, files, folder, options.unpackOptions),
   );
   return { files, ...unpacked };
 }
@@ -84,5 +93,10 @@ async function fetchFile(file: BundleFile, options: FetchBundleOptions): Promise
     },
     { ...options.fetch, cache: options.cache },
   );
-  return { name: file.name, checkedBy, ...result };
+  return {
+    name: file.name,
+    checkedBy,
+    ...result,
+    ...(file.unpackedSize === undefined ? {} : { unpackedSize: file.unpackedSize }),
+  };
 }

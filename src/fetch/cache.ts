@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RomctlError } from '../errors.js';
 import { sha256OfFile } from './hashing.js';
+import { tryAcquireLock } from './lock.js';
 
 export interface CachedBlob {
   sha256: string;
@@ -164,7 +165,7 @@ export class BlobCache {
 
   /**
    * Removes blobs and partial downloads not used for `olderThanMs` (everything with `all`), then md5 aliases
-   * whose blob is gone. Partials of a download another process holds the lock for are left alone.
+   * whose blob is gone. Partials of a download another living process holds the lock for are left alone.
    */
   async prune(options: { olderThanMs?: number; all?: boolean; now?: number }): Promise<PruneReport> {
     const now = options.now ?? Date.now();
@@ -178,15 +179,25 @@ export class BlobCache {
       report.bytes += size;
     };
     for (const blob of await this.list()) {
-      if (old(blob.lastUsed.getTime())) await remove(blob.path, blob.size);
+      if (!old(blob.lastUsed.getTime())) continue;
+      await remove(blob.path, blob.size);
+      // its prefix folder goes with the last blob in it (rmdir refuses a folder that is not empty)
+      await rmdir(join(blob.path, '..')).catch(() => undefined);
     }
     const partialDir = join(this.root, 'partial');
     for (const name of await names(partialDir)) {
       const key = name.replace(/\.(part|json)$/, '');
       const path = join(partialDir, name);
       const info = await stat(path).catch(() => undefined);
-      if (!info || (await stat(this.lockPath(key)).catch(() => undefined))) continue;
-      if (old(info.mtimeMs)) await remove(path, info.size);
+      if (!info || !old(info.mtimeMs)) continue;
+      // a download running now holds its lock; a lock left by a killed process is taken over
+      const lock = await tryAcquireLock(this.lockPath(key));
+      if (lock === undefined) continue;
+      try {
+        await remove(path, info.size);
+      } finally {
+        await lock.release();
+      }
     }
     for (const md5 of await names(join(this.root, 'md5'))) {
       const sha = await this.lookupMd5(md5);

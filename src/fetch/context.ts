@@ -3,7 +3,7 @@ import { backoffDelay, sleep } from './backoff.js';
 import type { OpenOptions } from './http.js';
 import type { PartialFile } from './partial.js';
 import { SourceError } from './source-error.js';
-import type { FetchEvent, RetryPolicy } from './types.js';
+import type { FetchEvent, MinSpeed, RetryPolicy } from './types.js';
 
 /** Everything one download of one blob shares across sources, attempts and chunks. */
 export interface DownloadContext {
@@ -14,6 +14,7 @@ export interface DownloadContext {
   partial: PartialFile;
   dispatcher: Dispatcher;
   policy: RetryPolicy;
+  minSpeed: MinSpeed;
   maxRedirects: number;
   parallel: number;
   chunkSize: number;
@@ -34,10 +35,13 @@ export function reportProgress(context: DownloadContext): void {
   context.emit({ type: 'progress', name: context.name, bytes: context.partial.received, size: context.size });
 }
 
+export const defaultMinSpeed: MinSpeed = { bytesPerSecond: 1024, windowMs: 60_000 };
+
 /**
  * Runs `attempt` until it succeeds, retrying 'retry' failures with backoff (or the server's Retry-After,
- * capped); an attempt that moved `progress` forward resets the count, so a flaky link that keeps delivering
- * still finishes. 'give-up' and 'restart' failures and anything else pass through.
+ * capped). An attempt that moved `progress` forward by at least one minimum-speed window's worth of bytes
+ * resets the budget, so a flaky link that keeps delivering still finishes, while a server that sends a few
+ * bytes per connection runs out of retries. 'give-up' and 'restart' failures and anything else pass through.
  */
 export async function withRetries<T>(
   context: DownloadContext,
@@ -45,7 +49,9 @@ export async function withRetries<T>(
   progress: () => number,
   attempt: () => Promise<T>,
 ): Promise<T> {
+  const minProgress = (context.minSpeed.bytesPerSecond * context.minSpeed.windowMs) / 1000;
   let failures = 0;
+  let retries = 0;
   for (;;) {
     const before = progress();
     try {
@@ -53,8 +59,14 @@ export async function withRetries<T>(
     } catch (error) {
       if (context.signal?.aborted || !(error instanceof SourceError) || error.failure !== 'retry')
         throw error;
-      failures = progress() > before ? 1 : failures + 1;
-      if (failures > context.policy.retries) throw error;
+      failures = progress() - before >= minProgress ? 1 : failures + 1;
+      if (failures > context.policy.retries) {
+        throw new SourceError(
+          `${error.message} (${retries + 1} attempts, the last ${failures} without progress)`,
+          'retry',
+        );
+      }
+      retries++;
       const delayMs =
         error.retryAfterMs === undefined
           ? backoffDelay(failures, context.policy)
@@ -63,7 +75,9 @@ export async function withRetries<T>(
         type: 'retry',
         name: context.name,
         source,
-        attempt: failures,
+        attempt: retries,
+        withoutProgress: failures,
+        allowed: context.policy.retries,
         delayMs,
         reason: error.message,
       });

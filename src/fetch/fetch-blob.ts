@@ -3,7 +3,7 @@ import { RomctlError } from '../errors.js';
 import type { BlobCache } from './cache.js';
 import { checkedMd5, checkedSha256 } from './cache.js';
 import { defaultRetryPolicy } from './backoff.js';
-import type { DownloadContext } from './context.js';
+import { defaultMinSpeed, type DownloadContext } from './context.js';
 import { createAgent, defaultTimeouts } from './http.js';
 import { withLock } from './lock.js';
 import { PartialFile } from './partial.js';
@@ -23,6 +23,23 @@ const defaultMaxUnknownSize = 64 * 2 ** 30;
  * others wait for the lock and then find it. Failures are RomctlErrors with exit code 3.
  */
 export async function fetchBlob(spec: BlobSpec, options: FetchOptions): Promise<FetchResult> {
+  if (options.deadlineAt === undefined) return fetchUntilAborted(spec, options);
+  const deadline = AbortSignal.timeout(Math.max(0, options.deadlineAt - Date.now()));
+  const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+  return fetchUntilAborted(spec, { ...options, signal }).catch((error: unknown) => {
+    if (!deadline.aborted || options.signal?.aborted) throw error;
+    throw downloadError(
+      `not downloaded by the deadline (${new Date(options.deadlineAt ?? 0).toISOString()})`,
+      {
+        where: spec.name,
+        hint: 'the part already downloaded is kept: run again to resume, or allow more time with --deadline',
+        cause: error,
+      },
+    );
+  });
+}
+
+async function fetchUntilAborted(spec: BlobSpec, options: FetchOptions): Promise<FetchResult> {
   const wanted = checkedSpec(spec);
   const { cache } = options;
   const emit = options.progress ?? (() => undefined);
@@ -83,6 +100,7 @@ async function download(
     partial,
     dispatcher,
     policy: { ...defaultRetryPolicy, ...options.retry },
+    minSpeed: { ...defaultMinSpeed, ...options.minSpeed },
     maxRedirects: options.maxRedirects ?? 10,
     parallel: Math.max(1, Math.floor(options.parallel ?? 1)),
     chunkSize: options.chunkSize ?? defaultChunkSize,

@@ -29,30 +29,52 @@ export interface HeldLock {
  * over when the owner is a dead process on this host, or when the owner stopped refreshing its mtime.
  */
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
-  const staleMs = options.staleMs ?? 60_000;
-  const pollMs = options.pollMs ?? 250;
-  const content: LockContent = {
-    pid: process.pid,
-    host: hostname(),
-    token: randomUUID(),
-    since: new Date().toISOString(),
-  };
-  await mkdir(dirname(path), { recursive: true });
+  const content = await prepare(path);
   let announced = false;
   for (;;) {
     options.signal?.throwIfAborted();
-    if (await tryCreate(path, content)) break;
-    const holder = await readLock(path);
-    if (holder !== undefined && (await isStale(path, holder, staleMs))) {
-      await breakLock(path, holder);
-      continue;
-    }
+    const holder = await attempt(path, content, options.staleMs ?? defaultStaleMs);
+    if (holder === true) return held(path, content, options.staleMs ?? defaultStaleMs);
     if (!announced) {
       announced = true;
       options.onWait?.(holder === undefined ? 'another process' : `pid ${holder.pid} on ${holder.host}`);
     }
-    await sleep(pollMs, options.signal);
+    await sleep(options.pollMs ?? 250, options.signal);
   }
+}
+
+/** The lock if it is free (or its holder is dead or stale) right now, else undefined: never waits. */
+export async function tryAcquireLock(
+  path: string,
+  options: Pick<LockOptions, 'staleMs'> = {},
+): Promise<HeldLock | undefined> {
+  const content = await prepare(path);
+  const staleMs = options.staleMs ?? defaultStaleMs;
+  return (await attempt(path, content, staleMs)) === true ? held(path, content, staleMs) : undefined;
+}
+
+const defaultStaleMs = 60_000;
+
+async function prepare(path: string): Promise<LockContent> {
+  await mkdir(dirname(path), { recursive: true });
+  return { pid: process.pid, host: hostname(), token: randomUUID(), since: new Date().toISOString() };
+}
+
+/** true once the lock is ours; otherwise who holds it (undefined: unreadable), after breaking a stale lock. */
+async function attempt(
+  path: string,
+  content: LockContent,
+  staleMs: number,
+): Promise<true | LockContent | undefined> {
+  for (;;) {
+    if (await tryCreate(path, content)) return true;
+    const holder = await readLock(path);
+    if (holder === undefined || !(await isStale(path, holder, staleMs))) return holder;
+    await breakLock(path, holder);
+  }
+}
+
+function held(path: string, content: LockContent, staleMs: number): HeldLock {
   const refresh = setInterval(
     () => {
       const now = new Date();

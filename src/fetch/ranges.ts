@@ -1,9 +1,9 @@
-import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { openOptions, reportProgress, withRetries, type DownloadContext } from './context.js';
 import { FileSink } from './file-sink.js';
 import { asSourceError, discard, openResponse, statusFailure } from './http.js';
 import { chunkLength } from './partial.js';
+import { receiveBody } from './receive.js';
 import { SourceError } from './source-error.js';
 import { parseContentRange } from './stream.js';
 
@@ -101,12 +101,7 @@ async function fetchChunk(
       onWritten(bytes);
     },
   });
-  try {
-    await pipeline(response.body, sink, context.signal === undefined ? {} : { signal: context.signal });
-  } catch (error) {
-    await sink.settled();
-    throw asSourceError(error, context.signal);
-  }
+  await receiveBody(context, response.body, sink);
   if (written < length)
     throw new SourceError(`chunk ${index} ended after ${written} of ${length} bytes`, 'retry');
 }

@@ -1,7 +1,7 @@
-import { pipeline } from 'node:stream/promises';
 import { openOptions, reportProgress, withRetries, type DownloadContext } from './context.js';
 import { FileSink } from './file-sink.js';
-import { asSourceError, discard, openResponse, statusFailure, type OpenedResponse } from './http.js';
+import { discard, openResponse, statusFailure, type OpenedResponse } from './http.js';
+import { receiveBody } from './receive.js';
 import { SourceError } from './source-error.js';
 
 /** Fetches the rest of the file from one source as one stream, resuming with Range after each failure. */
@@ -46,12 +46,7 @@ async function attempt(context: DownloadContext, source: string): Promise<void> 
       reportProgress(context);
     },
   });
-  try {
-    await pipeline(response.body, sink, context.signal === undefined ? {} : { signal: context.signal });
-  } catch (error) {
-    await sink.settled();
-    throw asSourceError(error, context.signal);
-  }
+  await receiveBody(context, response.body, sink);
   if (context.size !== undefined && partial.length < context.size) {
     throw new SourceError(`body ended after ${partial.length} of ${context.size} bytes`, 'retry');
   }

@@ -25,6 +25,12 @@ export interface RetryPolicy {
   retryAfterCapMs: number;
 }
 
+/** The slowest a body may arrive: fewer than bytesPerSecond × window bytes in any window fail the attempt. */
+export interface MinSpeed {
+  bytesPerSecond: number;
+  windowMs: number;
+}
+
 export interface Timeouts {
   connectMs: number;
   /** from request sent to response headers */
@@ -45,6 +51,13 @@ export interface FetchOptions {
   chunkSize?: number;
   retry?: Partial<RetryPolicy>;
   timeouts?: Partial<Timeouts>;
+  /** a body slower than this fails the attempt; an attempt counts as progress only past one window's worth */
+  minSpeed?: Partial<MinSpeed>;
+  /**
+   * when (epoch ms) the fetch gives up, whatever it is doing (waiting for a lock, any source or retry): exit 3.
+   * Absolute, so the files of one bundle share one deadline.
+   */
+  deadlineAt?: number;
   maxRedirects?: number;
   /** the most bytes accepted when the size is not known */
   maxUnknownSize?: number;
@@ -69,7 +82,18 @@ export type FetchEvent =
   | { type: 'waiting-for-lock'; name: string; holder: string }
   | { type: 'start'; name: string; source: string; size: number | undefined; resumedFrom: number }
   | { type: 'progress'; name: string; bytes: number; size: number | undefined }
-  | { type: 'retry'; name: string; source: string; attempt: number; delayMs: number; reason: string }
+  | {
+      type: 'retry';
+      name: string;
+      source: string;
+      /** retries of this source (or chunk) so far, this one included: it only grows */
+      attempt: number;
+      /** retries in a row that brought less than the minimum progress, and how many are allowed */
+      withoutProgress: number;
+      allowed: number;
+      delayMs: number;
+      reason: string;
+    }
   | { type: 'restart'; name: string; source: string; reason: string }
   | { type: 'source-failed'; name: string; source: string; reason: string }
   | { type: 'verifying'; name: string; size: number }

@@ -30,7 +30,9 @@ export class EntryTable<T> {
   private readonly byPath = new Map<string, { entry: PackageEntry; handle: T }>();
   private readonly byCaseKey = new Map<string, string>();
   private readonly impliedDirs = new Set<string>();
-  private rawCount = 0;
+  /** every path the package would create, listed or implied by a deeper path: what maxEntries counts */
+  private readonly allPaths = new Set<string>();
+  private leftOut = 0;
   private declaredTotal = 0;
 
   constructor(
@@ -38,22 +40,23 @@ export class EntryTable<T> {
     private readonly limits: PackageLimits,
   ) {}
 
-  /** Adds an entry, or records why it is left out. Throws once the entry count passes the limit. */
+  /**
+   * Adds an entry, or records why it is left out. Throws once the entry count passes the limit: the count is
+   * the one definition for archives and folders alike, every file, link and folder the package holds (listed
+   * or implied by a deeper path) plus every entry left out, so a folder unpacked from an archive that passed
+   * never counts more than the archive did.
+   */
   add(raw: RawEntry, handle: T): PackageEntry | undefined {
-    if (++this.rawCount > this.limits.maxEntries) {
-      throw new PackageError('package.bomb', `more than ${this.limits.maxEntries} entries`, {
-        where: this.source,
-        hint: 'this is not a ROM package, or a deliberately inflated one',
-      });
-    }
     const normalised = normaliseEntryPath(raw.name);
     if (!normalised.ok) {
+      this.leaveOut();
       this.report('package.unsafe-path', 'error', `entry name ${normalised.reason}`, raw.name);
       return undefined;
     }
     const path = normalised.path;
     if (path === '') return undefined;
     if (raw.kind === 'special') {
+      this.leaveOut();
       this.report(
         'package.special-file',
         'error',
@@ -65,6 +68,7 @@ export class EntryTable<T> {
     const existing = this.byPath.get(path);
     if (existing) {
       if (!(existing.entry.kind === 'dir' && raw.kind === 'dir')) {
+        this.leaveOut();
         this.report(
           'package.duplicate-entry',
           'error',
@@ -74,6 +78,7 @@ export class EntryTable<T> {
       }
       return undefined;
     }
+    this.count(path);
     const key = caseFoldKey(path);
     const caseTwin = this.byCaseKey.get(key);
     if (caseTwin !== undefined) {
@@ -96,6 +101,28 @@ export class EntryTable<T> {
     }
     if (entry.kind === 'file') this.declaredTotal += entry.size;
     return entry;
+  }
+
+  private leaveOut(): void {
+    this.leftOut++;
+    this.checkCount();
+  }
+
+  private count(path: string): void {
+    for (let cut = path.length; cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const prefix = path.slice(0, cut);
+      if (this.allPaths.has(prefix)) break;
+      this.allPaths.add(prefix);
+    }
+    this.checkCount();
+  }
+
+  private checkCount(): void {
+    if (this.allPaths.size + this.leftOut <= this.limits.maxEntries) return;
+    throw new PackageError('package.bomb', `more than ${this.limits.maxEntries} entries`, {
+      where: this.source,
+      hint: 'this is not a ROM package, or a deliberately inflated one',
+    });
   }
 
   report(

@@ -4,7 +4,15 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RomctlError } from '../errors.js';
+import { DiskSpaceGuard, defaultKeepFreeBytes } from './disk-space.js';
 import { PackageError, defaultPackageLimits, type PackageLimits, type PackageView } from './types.js';
+
+export interface ExtractOptions extends Partial<PackageLimits> {
+  /** what the package should unpack to (a bundle declares it): more, declared or written, is refused */
+  expectedBytes?: number;
+  /** free space that must remain on the destination's disk, before and during extraction */
+  keepFreeBytes?: number;
+}
 
 export interface ExtractResult {
   destination: string;
@@ -18,16 +26,28 @@ export interface ExtractResult {
  * Unpacks a view into `destination`, which must not exist yet. Everything is written to a temporary folder
  * beside it and renamed into place only when complete; on any failure the temporary folder is removed, so no
  * partial package is ever left. A package with any error-level problem (unsafe names, escaping links,
- * duplicates, bombs, damage) is refused whole. Files are created exclusively (never overwriting, never through
- * a link), and links inside the package become copies of the file they point to.
+ * duplicates, bombs, damage) is refused whole, and so is one that declares or writes more than expected or
+ * than the disk can take while keeping its margin free. Files are created exclusively (never overwriting, never
+ * through a link), and links inside the package become copies of the file they point to.
  */
 export async function extractPackage(
   view: PackageView,
   destination: string,
-  limits: Partial<PackageLimits> = {},
+  options: ExtractOptions = {},
 ): Promise<ExtractResult> {
+  const { expectedBytes, keepFreeBytes = defaultKeepFreeBytes, ...limits } = options;
   const effective = { ...defaultPackageLimits, ...limits };
+  if (expectedBytes !== undefined) effective.maxTotalBytes = Math.min(effective.maxTotalBytes, expectedBytes);
   refuseUnsafe(view);
+  const declared = declaredOutput(view);
+  if (declared > effective.maxTotalBytes) {
+    throw new PackageError(
+      'package.bomb',
+      `the archive declares ${declared} bytes unpacked, more than the ${effective.maxTotalBytes} allowed` +
+        (expectedBytes === undefined ? '' : ' (what the bundle declares)'),
+      { where: view.source, hint: 'a decompression bomb, or not the package the registry describes' },
+    );
+  }
   if (await exists(destination)) {
     throw new RomctlError('destination already exists', {
       where: destination,
@@ -36,9 +56,10 @@ export async function extractPackage(
   }
   const parent = dirname(resolve(destination));
   await mkdir(parent, { recursive: true });
+  const disk = await DiskSpaceGuard.start(parent, declared, keepFreeBytes, destination);
   const temporary = await mkdtemp(join(parent, `.${basename(destination)}.partial-`));
   try {
-    const result = await writeAll(view, temporary, effective);
+    const result = await writeAll(view, temporary, new OutputBudget(view, effective, disk));
     await rename(temporary, destination);
     return { ...result, destination };
   } catch (error) {
@@ -58,10 +79,21 @@ function refuseUnsafe(view: PackageView): void {
   });
 }
 
+/** The bytes the view says it unpacks to: its files, and a copy of its target for every link. */
+function declaredOutput(view: PackageView): number {
+  let total = 0;
+  for (const entry of view.entries()) {
+    if (entry.kind === 'file') total += entry.size;
+    else if (entry.kind === 'symlink' || entry.kind === 'hardlink')
+      total += view.resolve(entry.path)?.size ?? 0;
+  }
+  return total;
+}
+
 async function writeAll(
   view: PackageView,
   root: string,
-  limits: PackageLimits,
+  budget: OutputBudget,
 ): Promise<Omit<ExtractResult, 'destination'>> {
   const inside = (path: string) => {
     const target = resolve(root, path);
@@ -77,7 +109,6 @@ async function writeAll(
     const folder = entry.kind === 'dir' ? entry.path : dirname(entry.path);
     if (folder !== '.') await mkdir(inside(folder), { recursive: true });
   }
-  const budget = new OutputBudget(view, limits);
   let files = 0;
   await view.forEach(async (entry, stream) => {
     await pipeline(stream, budget.meter(entry.path), createWriteStream(inside(entry.path), { flags: 'wx' }));
@@ -91,23 +122,29 @@ async function writeAll(
       skipped.push(entry.path);
       continue;
     }
-    budget.add(target.size, entry.path);
+    await budget.add(target.size, entry.path);
     await copyFile(inside(target.path), inside(entry.path), constants.COPYFILE_EXCL);
     files++;
   }
   return { files, bytes: budget.total, skipped };
 }
 
-/** Counts what is written across all files and stops at the total-size and total-ratio limits. */
+/** Counts what is written across all files and stops at the total-size, total-ratio and free-space limits. */
 class OutputBudget {
   total = 0;
 
   constructor(
     private readonly view: PackageView,
     private readonly limits: PackageLimits,
+    private readonly disk: DiskSpaceGuard,
   ) {}
 
-  add(bytes: number, path: string): void {
+  async add(bytes: number, path: string): Promise<void> {
+    this.count(bytes, path);
+    await this.disk.wrote(bytes);
+  }
+
+  private count(bytes: number, path: string): void {
     this.total += bytes;
     const ratio = this.total / Math.max(1, this.view.sourceSize);
     const tooBig = this.total > this.limits.maxTotalBytes;
@@ -125,12 +162,10 @@ class OutputBudget {
   meter(path: string): Transform {
     return new Transform({
       transform: (chunk: Buffer, _encoding, callback: TransformCallback) => {
-        try {
-          this.add(chunk.length, path);
-          callback(null, chunk);
-        } catch (error) {
-          callback(error as Error);
-        }
+        this.add(chunk.length, path).then(
+          () => callback(null, chunk),
+          (error: unknown) => callback(error as Error),
+        );
       },
     });
   }

@@ -1,6 +1,7 @@
 /** Opening, classifying and unpacking ROM packages (folders, zip, tar / tar.gz). */
 export { classifyPackage, findScatters, type PackageClassification, type PackageKind } from './classify.js';
-export { extractPackage, type ExtractResult } from './extract.js';
+export { extractPackage, type ExtractOptions, type ExtractResult } from './extract.js';
+export { DiskSpaceGuard, defaultKeepFreeBytes, freeBytes } from './disk-space.js';
 export { openPackage } from './open-package.js';
 export {
   PackageError,

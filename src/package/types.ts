@@ -28,7 +28,8 @@ export type PackageProblemCode =
   | 'package.truncated'
   | 'package.corrupt-entry'
   | 'package.encrypted'
-  | 'package.unsupported-compression';
+  | 'package.unsupported-compression'
+  | 'package.no-space';
 
 export interface PackageProblem {
   code: PackageProblemCode;

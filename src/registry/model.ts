@@ -93,6 +93,8 @@ export interface BundleFile {
   size?: number;
   /** what the publisher says when no exact byte count exists, e.g. "1.9 GB" */
   sizeHuman?: string;
+  /** an archive's bytes once unpacked (its files, and a copy per link): unpacking more is refused */
+  unpackedSize?: number;
   sha256?: string;
   md5?: string;
   /** Xiaomi embeds the first 10 hex digits of the md5 in the file name */

@@ -45,9 +45,13 @@ const MAX_EMI_BLOCK = 64 * 1024;
 const MAX_DA2 = 16 * 1024 * 1024;
 const FORMAT_STEP = 256n * 1024n * 1024n;
 
-/** Test-only faults: `corruptWrite` sees every packet the DA is about to store and returns what it stores. */
+/**
+ * Test-only faults: `corruptWrite` sees every packet the DA is about to store and returns what it stores;
+ * `hangOnWrite` true makes the DA stop answering at that packet (a hung phone) until the host hangs up.
+ */
 export interface SimDaFaults {
   corruptWrite?: (write: { section: Section; address: bigint; data: Uint8Array }) => Uint8Array;
+  hangOnWrite?: (write: { section: Section; address: bigint }) => boolean;
 }
 
 /** The SimPhone's DA server: register it as `daServer` (SimPhone.create) so JUMP_DA lands here. */
@@ -310,6 +314,13 @@ class SimXFlashDa {
         return this.refuse(Status.CHECKSUM_ERR);
       }
       const address = range.address + done;
+      if (this.faults.hangOnWrite?.({ section: range.section, address })) {
+        // a hung phone: it swallows what comes and answers nothing; the host's timeout has to notice
+        return new Promise<void>((settle) => {
+          const wait = () => void this.link.transport.read(1, Infinity).then(wait, () => settle());
+          wait();
+        });
+      }
       const stored = this.faults.corruptWrite?.({ section: range.section, address, data }) ?? data;
       await this.phone.storage.write(range.section, address, stored);
       done += BigInt(data.length);

@@ -1,5 +1,5 @@
 import { openSerialTransport } from '../engine/transport/serial.js';
-import { createPtyPair } from '../engine/transport/pty.js';
+import { createPtyPair, type PtyPairNames } from '../engine/transport/pty.js';
 import type { SimPhone } from './phone.js';
 
 export { SimPhone, USB_PRODUCT, type DaServer, type SimMode, type SimPhoneOptions } from './phone.js';
@@ -30,11 +30,7 @@ export interface PtySim {
  * host uses for a real phone. When the phone stops (its cable pulled), socat goes too, so the host's port hangs
  * up as a real one would.
  */
-export async function startPtySim(
-  phone: SimPhone,
-  dir: string,
-  names: { phonePath?: string; hostPath?: string } = {},
-): Promise<PtySim> {
+export async function startPtySim(phone: SimPhone, dir: string, names: PtyPairNames = {}): Promise<PtySim> {
   const pair = await createPtyPair(dir, names);
   const transport = await openSerialTransport(pair.phonePath).catch(async (error: unknown) => {
     await pair.close();

@@ -187,6 +187,28 @@ describe('flash plans on a simulated nikel (memory link)', () => {
     expect(journal?.log.some((line) => line.startsWith('write:boot failed'))).toBe(true);
   });
 
+  it('a phone that stops answering mid-write fails within the timeout, naming the step', async () => {
+    const spec = await goodSpec();
+    const dir = await nikelPackage(ws.path('good-hang'));
+    const target = await phone({
+      preloader: preloaderOf(spec),
+      faults: { hangOnWrite: ({ section, address }) => section === 'user' && address === 0xb800000n },
+    });
+    const prepared = await checked(dir, 'download');
+    const started = Date.now();
+    const error = await flashOnce(target, prepared, {
+      backupDir: ws.path('b-hang'),
+      timeoutMs: 400,
+      longTimeoutMs: 800,
+    }).catch((e: unknown) => e);
+    await prepared.pkg.close();
+    expect(error).toMatchObject({ exitCode: ExitCode.device });
+    expect((error as Error).message).toMatch(
+      /^step \d+\/\d+ \(write boot ← boot\.img, verify\): no reply: waited/,
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('a phone with another chip is refused after identification, before the DA runs', async () => {
     const dir = await nikelPackage(ws.path('good-chip'));
     const prepared = await checked(dir, 'download');

@@ -60,16 +60,29 @@ describe('progress reporter', () => {
       type: 'retry',
       name: 'a',
       source: 's',
-      attempt: 2,
+      attempt: 5,
+      withoutProgress: 2,
+      allowed: 6,
       delayMs: 1500,
       reason: 'HTTP 503',
     });
     progress.fetchEvent({ type: 'start', name: 'a', source: 's', size: 10, resumedFrom: 4 });
-    expect(out.text()).toBe('a: HTTP 503; retry 2 in 1.5 s\na: resuming at 4 B\n');
+    expect(out.text()).toBe(
+      'a: HTTP 503; retry 5 in 1.5 s (2 of 6 in a row without progress)\na: resuming at 4 B\n',
+    );
 
     const quiet = sink(true);
     const silent = createProgress({ stream: quiet.stream, quiet: true });
-    silent.fetchEvent({ type: 'retry', name: 'a', source: 's', attempt: 1, delayMs: 1, reason: 'x' });
+    silent.fetchEvent({
+      type: 'retry',
+      name: 'a',
+      source: 's',
+      attempt: 1,
+      withoutProgress: 1,
+      allowed: 6,
+      delayMs: 1,
+      reason: 'x',
+    });
     silent.update('a', 1, 2);
     silent.end();
     expect(quiet.text()).toBe('');

@@ -1,7 +1,9 @@
 import { ExitCode, RomctlError } from '../../errors.js';
 import { BlobCache } from '../../fetch/cache.js';
+import { pruneBundles } from '../../fetch/leftovers.js';
 import type { Output } from '../output.js';
 import { formatBytes } from '../progress.js';
+import { parseDuration } from '../quantities.js';
 
 export async function runCacheList(output: Output, dir: string | undefined): Promise<number> {
   const cache = BlobCache.at(dir);
@@ -55,8 +57,12 @@ export async function runCachePrune(
   if (options.all === true && options.olderThan !== undefined) {
     throw new RomctlError('--all and --older-than exclude each other', { hint: 'use one of them' });
   }
-  const olderThanMs = parseAge(options.olderThan ?? '30d');
-  const report = await BlobCache.at(dir).prune(options.all === true ? { all: true } : { olderThanMs });
+  const olderThanMs = parseDuration(options.olderThan ?? '30d', '--older-than');
+  const cache = BlobCache.at(dir);
+  const age = options.all === true ? { all: true } : { olderThanMs };
+  const blobs = await cache.prune(age);
+  const bundles = await pruneBundles(cache, cache.root, age);
+  const report = { removed: [...bundles.removed, ...blobs.removed], bytes: blobs.bytes + bundles.bytes };
   if (output.json) {
     output.printJson(report);
   } else {
@@ -64,18 +70,6 @@ export async function runCachePrune(
     output.line(`${report.removed.length} files removed, ${formatBytes(report.bytes)} freed`);
   }
   return ExitCode.ok;
-}
-
-const unitMs: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-export function parseAge(text: string): number {
-  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  if (!match) {
-    throw new RomctlError(`--older-than ${text}: expected a number and a unit`, {
-      hint: 'for example 30d, 12h, 90m, 2w',
-    });
-  }
-  return Number(match[1]) * (unitMs[match[2] as string] as number);
 }
 
 function day(date: Date): string {

@@ -27,9 +27,11 @@ export function registerCache(program: Command, runner: CommandRunner): void {
     );
   cache
     .command('prune')
-    .description('remove blobs and partial downloads not used for a while, or everything with --all')
+    .description(
+      'remove blobs, partial downloads and unpacked bundles not used for a while, or everything with --all',
+    )
     .option('--older-than <age>', 'age like 30d, 12h, 90m (default 30d)')
-    .option('--all', 'remove every blob and partial download')
+    .option('--all', 'remove every blob, partial download and unpacked bundle')
     .action(
       runner.action(async (output, options: { olderThan?: string; all?: boolean }) => {
         const { runCachePrune } = await import('./cache-run.js');

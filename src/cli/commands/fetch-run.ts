@@ -1,9 +1,11 @@
 import { checkPackage, type Report } from '../../check/index.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, RomctlError } from '../../errors.js';
 import { fetchBundle } from '../../fetch/bundle.js';
 import { BlobCache } from '../../fetch/cache.js';
 import { downloadError } from '../../fetch/source-error.js';
 import { resolveMirrors } from '../../fetch/mirrors.js';
+import { defaultMinSpeed } from '../../fetch/context.js';
+import type { MinSpeed } from '../../fetch/types.js';
 import { resolveBundle } from '../../registry/bundles.js';
 import { givenRegistry, isRegistryUrl } from '../../registry/location.js';
 import type { Bundle } from '../../registry/model.js';
@@ -12,6 +14,7 @@ import { deviceFactsFor, requireDevice } from '../../registry/resolve-device.js'
 import type { CliIo } from '../context.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
+import { parseByteSize, parseDuration } from '../quantities.js';
 import type { FetchCommandOptions } from './fetch.js';
 
 /** `romctl fetch`: registry → bundle → verified downloads → verified unpacked folder → check for the device. */
@@ -48,6 +51,8 @@ export async function runFetch(
     `${entry.codename}: bundle ${bundle.id} (${bundle.kind}${bundle.region ? `, ${bundle.region}` : ''})`,
   );
   const progress = createProgress({ stream: io.stderr, quiet: output.quiet });
+  const { facts } = await deviceFactsFor(registry, entry.codename);
+  let checked: { report: Report; folder: string } | undefined;
   const fetched = await fetchBundle(bundle, {
     cache,
     ...(options.out === undefined ? {} : { outDir: options.out }),
@@ -55,28 +60,77 @@ export async function runFetch(
     fetch: {
       mirrors: await resolveMirrors({ flags: options.mirror ?? [], env: io.env }),
       progress: (event) => progress.fetchEvent(event),
+      ...downloadLimits(options),
+    },
+    unpackOptions: {
+      // the check runs before the folder is marked verified: a refused package never looks verified
+      accept: async (folder) => {
+        checked = { report: await checkPackage(folder, { device: facts }), folder };
+        return checked.report.verdict !== 'refuse';
+      },
+      keepRefused: options.keepRefused === true,
+      ...(options.keepFree === undefined
+        ? {}
+        : { keepFreeBytes: parseByteSize(options.keepFree, '--keep-free') }),
     },
     note: (text) => output.note(output.style.yellow(text)),
   });
   progress.end();
-  if (fetched.folder === undefined) {
+  if (fetched.folder === undefined || checked === undefined) {
     if (output.json) output.printJson({ bundle: bundleSummary(bundle), files: fetched.files });
     else for (const file of fetched.files) output.line(file.path);
     return ExitCode.ok;
   }
-  output.note(
-    `${fetched.reused ? 'reused' : 'unpacked'} ${fetched.folder}` +
-      (fetched.verified.length > 0 ? ` (${fetched.verified.length} content hashes verified)` : ''),
-  );
-  const { facts } = await deviceFactsFor(registry, entry.codename);
-  const report = await checkPackage(fetched.folder, { device: facts });
+  const keptAt = fetched.refused?.keptAt;
+  const folder = fetched.refused ? (keptAt ?? null) : fetched.folder;
+  const report = relocated(checked.report, checked.folder, folder ?? fetched.folder);
   if (output.json) {
-    output.printJson({ folder: fetched.folder, bundle: bundleSummary(bundle), files: fetched.files, report });
+    output.printJson({ folder, bundle: bundleSummary(bundle), files: fetched.files, report });
   } else {
+    output.note(
+      `${fetched.reused ? 'reused' : 'unpacked'} ${fetched.folder}` +
+        (fetched.verified.length > 0 ? ` (${fetched.verified.length} content hashes verified)` : ''),
+    );
     noteReport(output, report, entry.codename);
-    output.line(fetched.folder);
+    if (fetched.refused) {
+      output.note(
+        keptAt === undefined
+          ? `removed the refused folder (--keep-refused keeps it for inspection)`
+          : `kept the refused folder for inspection: ${keptAt} (romctl never uses it)`,
+      );
+    } else {
+      output.line(fetched.folder);
+    }
   }
-  return report.verdict === 'refuse' ? ExitCode.refused : ExitCode.ok;
+  return fetched.refused ? ExitCode.refused : ExitCode.ok;
+}
+
+/** --deadline and --min-speed as fetch options. */
+function downloadLimits(options: FetchCommandOptions): { deadlineAt?: number; minSpeed?: MinSpeed } {
+  const limits: { deadlineAt?: number; minSpeed?: MinSpeed } = {};
+  if (options.deadline !== undefined) {
+    limits.deadlineAt = Date.now() + parseDuration(options.deadline, '--deadline');
+  }
+  if (options.minSpeed !== undefined) {
+    const [rate = '', window] = options.minSpeed.split('/');
+    limits.minSpeed = {
+      bytesPerSecond: parseByteSize(rate, '--min-speed'),
+      windowMs: window === undefined ? defaultMinSpeed.windowMs : parseDuration(window, '--min-speed'),
+    };
+    if (limits.minSpeed.bytesPerSecond === 0 || limits.minSpeed.windowMs === 0) {
+      throw new RomctlError(`--min-speed ${options.minSpeed}: the rate and window must be above 0`, {
+        hint: 'for example 1k/60s: at least 1 KiB per second, averaged over a minute',
+      });
+    }
+  }
+  return limits;
+}
+
+/** The check ran in the work folder: its report names the folder the package ended in. */
+function relocated(report: Report, from: string, to: string): Report {
+  return JSON.parse(
+    JSON.stringify(report).split(JSON.stringify(from).slice(1, -1)).join(JSON.stringify(to).slice(1, -1)),
+  ) as Report;
 }
 
 function bundleSummary(bundle: Bundle) {

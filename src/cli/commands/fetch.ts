@@ -12,6 +12,14 @@ export interface FetchCommandOptions {
   out?: string;
   /** false with --no-unpack */
   unpack: boolean;
+  /** keep a folder the check refuses, under a `.refused-<time>` name */
+  keepRefused?: boolean;
+  /** free space to leave on the disk while unpacking, e.g. 256M */
+  keepFree?: string;
+  /** give up downloading after this long, e.g. 6h */
+  deadline?: string;
+  /** the slowest acceptable download, bytes per second over a window, e.g. 1k/60s */
+  minSpeed?: string;
 }
 
 export function registerFetch(program: Command, runner: CommandRunner): void {
@@ -37,10 +45,22 @@ export function registerFetch(program: Command, runner: CommandRunner): void {
     .option('--cache <dir>', 'the cache folder (default $XDG_CACHE_HOME/romctl, ~/.cache/romctl)')
     .option('--out <dir>', 'unpack into <dir>/bundles/<codename>/<id>/ instead of the cache folder')
     .option('--no-unpack', 'only download and verify the files; print their paths in the cache')
+    .option(
+      '--keep-refused',
+      'keep a package the check refuses, as bundles/<codename>/<id>.refused-<time> (never reused)',
+    )
+    .option('--keep-free <size>', 'free space to leave on the disk while unpacking (default 256M)')
+    .option('--deadline <duration>', 'give up downloading after this long, e.g. 90m, 6h (default: no limit)')
+    .option(
+      '--min-speed <rate>',
+      'the slowest acceptable download in bytes/s, averaged over a window (default 1k/60s)',
+    )
     .addHelpText(
       'after',
-      '\nExit: 0 fetched and checked (warnings allowed), 1 the check refuses the package, 2 bad input,\n' +
-        '      3 download or integrity failure (nothing unverified is kept).',
+      '\nExit: 0 fetched and checked (warnings allowed), 1 the check refuses the package (its folder is\n' +
+        '      removed, or kept aside with --keep-refused), 2 bad input, 3 download or integrity failure, too\n' +
+        '      slow, past the deadline or out of disk space (nothing unverified is kept; partial downloads are\n' +
+        '      kept to resume, romctl cache prune removes them).',
     )
     .action(
       runner.action(async (output, codename: string, options: FetchCommandOptions) => {

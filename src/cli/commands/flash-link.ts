@@ -51,10 +51,15 @@ export async function openDeviceLink(output: Output, options: LinkOptions): Prom
     };
   }
   const profile = resolveSimProfile(options.sim as string);
+  // the ptys and the phone's storage share one folder, which goes with socat if this process is killed
+  const dir = await mkdtemp(join(tmpdir(), 'romctl-flash-sim-'));
   const phone = await SimPhone.create({
     profile,
     daServer: simDaServer,
-    ...(options.simStorage === undefined ? {} : { storagePath: options.simStorage }),
+    storagePath: options.simStorage ?? join(dir, 'storage.img'),
+  }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   });
   output.note(
     `simulated ${profile.label}: ${phone.lastBoot.mode === 'brom' ? 'BROM' : 'preloader'} mode (${phone.lastBoot.reason})`,
@@ -75,13 +80,13 @@ export async function openDeviceLink(output: Output, options: LinkOptions): Prom
         await host.close();
         await served;
         await phone.close();
+        await rm(dir, { recursive: true, force: true });
         return phone.lastBoot;
       },
     };
   }
-  const dir = await mkdtemp(join(tmpdir(), 'romctl-flash-sim-'));
   try {
-    const sim = await startPtySim(phone, dir);
+    const sim = await startPtySim(phone, dir, { ownsDir: true });
     const transport = await openSerialTransport(sim.hostPath);
     return {
       transport,

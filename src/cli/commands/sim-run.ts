@@ -49,38 +49,57 @@ export async function runSim(
       },
     );
   }
-  const phone = await SimPhone.create({ profile, storagePath: options.storage, daServer: simDaServer });
+  // the ptys and (unless --storage) the phone's storage share one folder, which goes with socat if we are killed
   const dir = await mkdtemp(join(tmpdir(), 'romctl-sim-pty-'));
   try {
-    if (preloader) await phone.storage.write('boot1', 0, preloader);
-    const boot = await phone.reboot({ holdDownloadKey: options.brom === true });
-    const sim = await startPtySim(
-      phone,
-      dir,
-      options.pty === undefined ? {} : { hostPath: resolve(options.pty) },
-    );
-    const usbId = `0e8d:${phone.usbId.productId.toString(16).padStart(4, '0')}`;
-    if (output.json) {
-      output.printJson({
-        port: sim.hostPath,
-        profile: profile.codename,
-        chip: profile.chip.names[0],
-        mode: boot.mode,
-        usbId,
-        reason: boot.reason,
-      });
-    } else {
-      output.line(sim.hostPath);
-      output.note(
-        `${profile.label}: ${boot.mode === 'brom' ? 'BROM' : 'preloader'} mode (${usbId}): ${boot.reason}`,
-      );
-      output.note(`use --port ${sim.hostPath}; Ctrl-C stops the phone`);
+    const phone = await SimPhone.create({
+      profile,
+      storagePath: options.storage ?? join(dir, 'storage.img'),
+      daServer: simDaServer,
+    });
+    try {
+      if (preloader) await phone.storage.write('boot1', 0, preloader);
+      return await serveSim(output, options, phone, dir, until);
+    } finally {
+      await phone.close();
     }
-    await Promise.race([until, sim.served]);
-    await sim.stop();
-    return ExitCode.ok;
   } finally {
-    await phone.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The phone on a pty in `dir`, its port printed, until `until` settles or the phone stops. */
+async function serveSim(
+  output: Output,
+  options: SimOptions,
+  phone: SimPhone,
+  dir: string,
+  until: Promise<void>,
+): Promise<number> {
+  const { profile } = phone;
+  const boot = await phone.reboot({ holdDownloadKey: options.brom === true });
+  const sim = await startPtySim(phone, dir, {
+    ownsDir: true,
+    ...(options.pty === undefined ? {} : { hostPath: resolve(options.pty) }),
+  });
+  const usbId = `0e8d:${phone.usbId.productId.toString(16).padStart(4, '0')}`;
+  if (output.json) {
+    output.printJson({
+      port: sim.hostPath,
+      profile: profile.codename,
+      chip: profile.chip.names[0],
+      mode: boot.mode,
+      usbId,
+      reason: boot.reason,
+    });
+  } else {
+    output.line(sim.hostPath);
+    output.note(
+      `${profile.label}: ${boot.mode === 'brom' ? 'BROM' : 'preloader'} mode (${usbId}): ${boot.reason}`,
+    );
+    output.note(`use --port ${sim.hostPath}; Ctrl-C stops the phone`);
+  }
+  await Promise.race([until, sim.served]);
+  await sim.stop();
+  return ExitCode.ok;
 }

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, RomctlError } from '../../errors.js';
+import { spawnTied } from './tied-process.js';
 
 /** Two linked pseudo-terminals: the simulated phone opens one, the host the other, both as serial ports. */
 export interface PtyPair {
@@ -17,21 +18,26 @@ export function socatAvailable(): boolean {
   return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
+export interface PtyPairNames {
+  phonePath?: string;
+  hostPath?: string;
+  /** `dir` is ours alone: if this process dies without closing the pair, it is removed with socat */
+  ownsDir?: boolean;
+}
+
 /**
  * Starts `socat` with two raw pty links, `<dir>/phone` and `<dir>/host` unless named. The host side ignores EOF
- * so a host that closes its port and opens it again finds the phone still there.
+ * so a host that closes its port and opens it again finds the phone still there. socat runs behind a watchdog,
+ * so it stops when this process dies, even by SIGKILL.
  */
-export async function createPtyPair(
-  dir: string,
-  names: { phonePath?: string; hostPath?: string } = {},
-): Promise<PtyPair> {
+export async function createPtyPair(dir: string, names: PtyPairNames = {}): Promise<PtyPair> {
   const phonePath = names.phonePath ?? join(dir, 'phone');
   const hostPath = names.hostPath ?? join(dir, 'host');
   await Promise.all([rm(phonePath, { force: true }), rm(hostPath, { force: true })]);
-  const socat = spawn(
+  const socat = spawnTied(
     'socat',
     ['-d', '-d', `pty,raw,echo=0,link=${phonePath}`, `pty,raw,echo=0,ignoreeof,link=${hostPath}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    names.ownsDir === true ? { orphanFolder: dir } : {},
   );
   const exited = new Promise<void>((resolve) => socat.once('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -49,7 +55,9 @@ export async function createPtyPair(
       fail('cannot run socat', 'install it (Debian/Ubuntu: apt-get install socat)', error),
     );
     socat.once('exit', (code) =>
-      fail(`socat exited (${code}) before linking the ptys`, log.trim() || 'see socat -d -d'),
+      code === 127
+        ? fail('cannot run socat', `install it (Debian/Ubuntu: apt-get install socat); ${log.trim()}`)
+        : fail(`socat exited (${code}) before linking the ptys`, log.trim() || 'see socat -d -d'),
     );
     socat.stderr.on('data', (chunk: Buffer) => {
       log += chunk.toString();

@@ -11,6 +11,11 @@ export interface SerialOptions {
 }
 
 const DEFAULT_BAUD_RATE = 921600;
+
+/** A write the phone does not take within this long failed: 10 s, plus time for the bytes at 64 KiB/s. */
+function writeTimeoutMs(length: number): number {
+  return 10_000 + Math.ceil(length / 64);
+}
 const fsRead = promisify(readCallback);
 
 /** A serial port (CDC-ACM `/dev/ttyACM*`, `COMn`, or a pseudo-terminal) through the `serialport` package. */
@@ -37,7 +42,19 @@ class SerialTransport implements Transport {
     if (this.closed)
       return Promise.reject(closedLinkError(this.description, `writing ${bytes.length} byte(s)`));
     return new Promise((resolve, reject) => {
+      const timeoutMs = writeTimeoutMs(bytes.length);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new TransportError('timeout', `the phone took no ${bytes.length} byte(s) in ${timeoutMs} ms`, {
+              where: this.description,
+              hint: 'the phone stopped reading: check the cable and the phone mode (romctl detect), then retry',
+            }),
+          ),
+        timeoutMs,
+      );
       this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (error) => {
+        clearTimeout(timer);
         if (!error) resolve();
         else
           reject(
@@ -69,44 +86,22 @@ export async function openSerialTransport(path: string, options: SerialOptions =
   await new Promise<void>((resolve, reject) =>
     port.open((error) => (error ? reject(openError(path, error)) : resolve())),
   );
-  keepWaitersPolled(port);
   treatZeroReadAsHangup(port);
+  keepEveryAwaitedEvent(port);
   return new SerialTransport(port, path);
 }
 
-interface UnixPoller {
+interface FdPoller {
   once(event: 'readable', listener: (error?: Error | null) => void): void;
-  poll(eventFlag?: number): void;
-  listenerCount(event: 'readable' | 'writable'): number;
+  poll(events?: number): void;
+  listenerCount(event: string): number;
 }
 
 interface UnixPortBinding {
   fd?: number | null;
   isOpen?: boolean;
-  poller?: UnixPoller;
+  poller?: FdPoller;
   read(buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number; buffer: Buffer }>;
-}
-
-/** libuv poll flags as serialport's poller passes them */
-const UV_READABLE = 0b01;
-const UV_WRITABLE = 0b10;
-
-/**
- * serialport's native poller restarts the fd watch with only the event just asked for (`uv_poll_start(handle,
- * events)`), so a read that waits for 'readable' cancels a write's pending 'writable', and the reverse. A phone
- * writing a 1 MiB frame while the host's ack trickles in then waits forever for 'writable': the link stalls with
- * both sides idle. Every poll here asks for the events that still have someone waiting as well.
- */
-function keepWaitersPolled(port: SerialPort): void {
-  const poller = (port.port as unknown as UnixPortBinding | undefined)?.poller;
-  if (!poller) return;
-  const poll = poller.poll.bind(poller);
-  poller.poll = (eventFlag = 0) =>
-    poll(
-      eventFlag |
-        (poller.listenerCount('readable') > 0 ? UV_READABLE : 0) |
-        (poller.listenerCount('writable') > 0 ? UV_WRITABLE : 0),
-    );
 }
 
 const RETRY_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
@@ -135,6 +130,33 @@ function treatZeroReadAsHangup(port: SerialPort): void {
         );
       }
     }
+  };
+}
+
+/** the poller's event bits (libuv's UV_READABLE, UV_WRITABLE, UV_DISCONNECT) */
+const POLL_EVENTS: [event: string, bit: number][] = [
+  ['readable', 1],
+  ['writable', 2],
+  ['disconnect', 4],
+];
+
+/**
+ * The pty stall: serialport's native poller restarts its watch with only the event just asked for, so a read
+ * that finds no data (and asks for 'readable') silently cancels the 'writable' watch of a write waiting for a
+ * full buffer to drain. If the peer then waits for that write before sending anything, both sides wait until a
+ * timeout — seen under load as a backup read stopping a few KiB in. Every request here asks for every event
+ * someone still waits for.
+ */
+function keepEveryAwaitedEvent(port: SerialPort): void {
+  const poller = (port.port as unknown as UnixPortBinding | undefined)?.poller;
+  if (!poller) return;
+  const poll = poller.poll.bind(poller);
+  poller.poll = (events = 0) => {
+    const awaited = POLL_EVENTS.reduce(
+      (all, [event, bit]) => (poller.listenerCount(event) > 0 ? all | bit : all),
+      events,
+    );
+    poll(awaited);
   };
 }
 
