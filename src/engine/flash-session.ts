@@ -19,7 +19,7 @@ import {
 } from './da/container.js';
 import { LegacyDaClient } from './da/legacy.js';
 import type { StorageInfo } from './da/xflash-info.js';
-import { XFlashClient } from './da/xflash.js';
+import { DA_SLA_STEP, XFlashClient } from './da/xflash.js';
 import type { Transport } from './transport/types.js';
 import { inStep } from './step.js';
 
@@ -228,8 +228,18 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
           daCode: entry.hwCode,
           versions: { brom: identity.bromVersion ?? 0xff, bootloader: identity.preloaderVersion ?? 0xfe },
         })
-      : XFlashClient.bringUp(transport, { ...bringUp, daCode: entry.hwCode });
+      : XFlashClient.bringUp(transport, { ...bringUp, daCode: entry.hwCode, slaKey: options.slaKey ?? null });
   const client = await started.catch((error: unknown) => {
+    if (error instanceof DaStatusError && error.step === DA_SLA_STEP) {
+      throw refused(
+        'security.auth-needed',
+        `the ${chipName}'s DA has SLA on and ${options.slaKey ? 'refused the SLA key' : 'no SLA key was given'} (${error.message})`,
+        options.slaKey
+          ? "this key is not the one this phone's DA trusts: use the vendor's for this exact model; nothing was written"
+          : 'give the vendor SLA key with --sla-key FILE; nothing was written',
+        transport.description,
+      );
+    }
     if (!(error instanceof DaStatusError && DRAM_STEPS.some((step) => error.step.startsWith(step))))
       throw error;
     if (!options.emiBlock) {

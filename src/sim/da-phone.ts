@@ -32,6 +32,8 @@ export interface DaPhone {
   readonly targetConfig: number;
   /** the DRAM the DA reports once it is trained */
   readonly dramBytes: bigint;
+  /** DA-level SLA on: the private key that opens the host's answer */
+  readonly daSlaKey: string | null;
   readonly storage: DaStorage;
 }
 
@@ -51,6 +53,7 @@ export function daPhoneOf(phone: SimPhone): DaPhone {
     connectionAgent: phone.lastBoot.mode === 'preloader' ? 'preloader' : 'brom',
     targetConfig: profile.targetConfig,
     dramBytes: profile.dram.rankSizes.reduce((sum, size) => sum + size, 0n),
+    daSlaKey: profile.security?.daSlaPrivateKey ?? null,
     storage: {
       kind,
       blockSize: kind === 'emmc' ? 512 : 4096,

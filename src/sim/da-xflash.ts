@@ -3,7 +3,7 @@
  * when the uploaded EMI block holds a record for the phone's memory (MediaTek's record choice, matchMemory),
  * and works on the phone's storage in whole packets.
  */
-import { randomBytes } from 'node:crypto';
+import { constants, privateDecrypt, randomBytes } from 'node:crypto';
 import { readSimDaIdentity, sha256Hex, type SimDaIdentity } from '../engine/da/container-build.js';
 import { sum16 } from '../engine/da/packets.js';
 import type { Section } from '../engine/da/xflash-info.js';
@@ -19,7 +19,6 @@ import {
   Status,
   StorageCode,
 } from '../engine/da/xflash-protocol.js';
-import { TargetConfigBit } from '../engine/brom-protocol.js';
 import { RomctlError } from '../errors.js';
 import { matchMemory, parsePreloader } from '../formats/preloader/index.js';
 import type { Transport } from '../engine/transport/types.js';
@@ -105,6 +104,9 @@ class SimXFlashDa {
   private stage: 1 | 2 = 1;
   private dram: Dram;
   private checksumLevel: number = ChecksumLevel.none;
+  /** DA-level SLA: the random bytes GET_DEV_FW_INFO gave out, and whether they came back right */
+  private readonly slaChallenge = randomBytes(16);
+  private slaPassed = false;
 
   constructor(
     private readonly link: SimXFlashWire,
@@ -161,7 +163,9 @@ class SimXFlashDa {
       case Cmd.WRITE_DATA:
       case Cmd.READ_DATA:
       case Cmd.FORMAT:
-        return this.stage === 2 ? this.rangeCommand(cmd) : this.refuse(Status.UNSUPPORT_CMD);
+        if (this.stage !== 2) return this.refuse(Status.UNSUPPORT_CMD);
+        if (this.phone.daSlaKey && !this.slaPassed) return this.refuse(Status.SEC_DL_FORBIDDEN);
+        return this.rangeCommand(cmd);
       default:
         return this.refuse(Status.UNSUPPORT_CMD);
     }
@@ -176,6 +180,11 @@ class SimXFlashDa {
       await this.ok();
       await this.link.reply(reply);
       return this.ok();
+    }
+    if (code === Ctrl.SET_REMOTE_SEC_POLICY) {
+      await this.ok();
+      this.slaPassed = this.opensSla(Buffer.from(await this.link.frame(0x400)));
+      return this.slaPassed ? this.ok() : this.refuse(Status.SEC_DL_FORBIDDEN);
     }
     if (code === Ctrl.SET_CHECKSUM_LEVEL || code === Ctrl.SET_RESET_KEY || code === Ctrl.SET_BATTERY_OPT) {
       await this.ok();
@@ -225,11 +234,28 @@ class SimXFlashDa {
         // the layout is undocumented: a 0 word, which mtkclient only prints
         return wordReply(0);
       case Ctrl.SLA_ENABLED_STATUS:
-        return wordReply(phone.targetConfig & TargetConfigBit.sla ? 1 : 0);
+        return wordReply(phone.daSlaKey ? 1 : 0);
+      case Ctrl.GET_DEV_FW_INFO:
+        // a 4-byte word, then the random bytes DA-level SLA signs (mtkclient reads bytes 4..0x14)
+        return Buffer.concat([wordReply(1), this.slaChallenge, Buffer.alloc(12)]);
       case Ctrl.GET_PARTITION_TBL_CATA:
         return this.stage === 2 ? wordReply(PartitionTableKind.gpt) : null;
       default:
         return null;
+    }
+  }
+
+  /** the answer must be the random bytes, RSA-OAEP (SHA-256) encrypted for the key the DA holds */
+  private opensSla(answer: Buffer): boolean {
+    if (!this.phone.daSlaKey) return false;
+    try {
+      const opened = privateDecrypt(
+        { key: this.phone.daSlaKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        answer,
+      );
+      return opened.equals(this.slaChallenge);
+    } catch {
+      return false;
     }
   }
 

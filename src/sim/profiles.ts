@@ -44,6 +44,8 @@ export interface SimSecurity {
   authFileSha256?: string;
   /** PEM public key the BROM checks SLA challenge responses with */
   slaPublicKey?: string;
+  /** DA-level SLA: the PEM private key the DA opens SET_REMOTE_SEC_POLICY answers with (SLA on in the DA) */
+  daSlaPrivateKey?: string;
 }
 
 const MiB = 1024 * 1024;

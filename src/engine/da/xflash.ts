@@ -3,6 +3,7 @@
  * DA1 sync and setup → storage info (eMMC CID / UFS id, which DA1 answers before DRAM is up) → the caller's
  * memory check → INIT_EXT_RAM with the package preloader's EMI block → BOOT_TO (DA2) → flash operations.
  */
+import { constants, publicEncrypt, type KeyObject } from 'node:crypto';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
 import {
@@ -57,12 +58,17 @@ export interface XFlashOptions {
   syncByteConsumed?: boolean;
   /** the entry's DA code: some DAs need their acks framed differently (MT6781) */
   daCode?: number;
+  /** answers a DA that has SLA on after DA2 starts (reference §4.4 step 9) */
+  slaKey?: KeyObject | null;
 }
 
 /**
  * DA codes whose DA takes an ack's header and payload in one USB write; the others need two
  * (mtkclient `xflash_lib.py` `ack`: one write for 0x6781, two "needed for 0x6750, 0x6762, 0x6785, 0x6761, 0x6771").
  */
+/** the step name DA-level SLA failures carry (the flash session turns them into a security refusal) */
+export const DA_SLA_STEP = 'DA SLA (SET_REMOTE_SEC_POLICY)';
+
 export const ONE_WRITE_ACK_DA_CODES: ReadonlySet<number> = new Set([0x6781]);
 
 export type ConnectionAgent = 'brom' | 'preloader';
@@ -234,7 +240,42 @@ export class XFlashClient implements DaClient {
     await options.checkMemory(await client.storageInfo());
     if (client.needsDramInit) await client.initExtRam(options.emiBlock);
     await client.bootTo(options.da2);
+    await client.answerSla(options.slaKey ?? null);
     return client;
+  }
+
+  /**
+   * DA-level SLA (reference §4.4 step 9; mtkclient `handle_sla`, `generate_da_sla_signature`): when
+   * SLA_ENABLED_STATUS says so, bytes 4..0x14 of GET_DEV_FW_INFO are encrypted with the vendor key, RSA-OAEP with
+   * SHA-256, and given back with SET_REMOTE_SEC_POLICY. False when the DA has SLA off (or does not know the query).
+   */
+  async answerSla(key: KeyObject | null): Promise<boolean> {
+    const enabled = await this.deviceGet(Ctrl.SLA_ENABLED_STATUS).then(
+      (reply) => reply.length >= 4 && readU32le(reply) !== 0,
+      (error: unknown) => {
+        if (error instanceof DaStatusError && error.status === Status.UNSUPPORT_CTRL_CODE) return false;
+        throw error;
+      },
+    );
+    if (!enabled) return false;
+    if (!key) {
+      throw new DaStatusError(
+        Status.SEC_AUTH_FILE_NEEDED,
+        DA_SLA_STEP,
+        this.where,
+        'give the vendor SLA key (--sla-key)',
+      );
+    }
+    const info = await this.deviceGet(Ctrl.GET_DEV_FW_INFO);
+    const answer = publicEncrypt(
+      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      info.subarray(4, 0x14),
+    );
+    await this.deviceCtrl(Ctrl.SET_REMOTE_SEC_POLICY);
+    await this.link.send(answer);
+    const status = await this.link.readStatus();
+    if (status !== Status.OK) throw new DaStatusError(status, DA_SLA_STEP, this.where);
+    return true;
   }
 
   async packetLengths(): Promise<PacketLengths> {
