@@ -12,6 +12,7 @@ import { registerInfo } from './commands/info.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerDetect } from './commands/detect.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerProbe } from './commands/probe.js';
 import { registerSim } from './commands/sim.js';
 import { registerCache } from './commands/cache.js';
 import { registerFlash } from './commands/flash.js';
@@ -52,6 +53,7 @@ Set ROMCTL_DEBUG=1 to see the stack trace behind an error.`,
   registerRegistry(program, runner);
   registerDetect(program, runner);
   registerDoctor(program, runner);
+  registerProbe(program, runner);
   registerSim(program, runner);
   registerCache(program, runner);
   registerFlash(program, runner);

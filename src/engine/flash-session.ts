@@ -46,6 +46,8 @@ export interface SessionOptions extends Credentials {
   /** the package preloader's MTK_BLOADER_INFO block: needed when the boot ROM (not a preloader) loads the DA */
   emiBlock: Uint8Array | null;
   expect: SessionExpectations;
+  /** sees who the phone is as soon as the boot ROM said it (a read-only probe keeps it when the DA cannot start) */
+  onIdentified?: (identity: BromIdentity) => void;
   /** runs on the memory id the DA reports before DRAM setup; throws to stop */
   checkMemory?: (info: MemoryIdentity) => void | Promise<void>;
   timeoutMs?: number;
@@ -163,6 +165,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
   const brom = new BromClient(transport, options.timeoutMs);
   await brom.handshake();
   const identity = await brom.identify();
+  options.onIdentified?.(identity);
   const chipName = identity.chip?.names[0] ?? `hw code 0x${identity.hwCode.toString(16)}`;
   if (expect.hwCode !== undefined && identity.hwCode !== expect.hwCode) {
     throw refused(

@@ -3,15 +3,17 @@ import { ExitCode } from '../../errors.js';
 import { parseMemorySpec } from '../../formats/preloader/index.js';
 import type { Output } from '../output.js';
 import type { CheckCommandOptions } from './check.js';
+import { memoryFromProbe } from './probe-memory.js';
 
 export async function runCheck(output: Output, path: string, options: CheckCommandOptions): Promise<number> {
   const device = options.device === undefined ? undefined : await deviceFor(options.device, options.registry);
+  const probed = options.probe === undefined ? [] : [await memoryFromProbe(options.probe)];
   const report = await checkPackage(path, {
     mode: options.mode,
-    memories: (options.memory ?? []).map((text) => ({
-      label: `--memory ${text}`,
-      spec: parseMemorySpec(text),
-    })),
+    memories: [
+      ...(options.memory ?? []).map((text) => ({ label: `--memory ${text}`, spec: parseMemorySpec(text) })),
+      ...probed,
+    ],
     ...(options.preloaderFrom === undefined ? {} : { preloaderFrom: options.preloaderFrom }),
     ...(device ? { device } : {}),
   });

@@ -9,6 +9,8 @@ export interface CheckCommandOptions {
   registry?: string;
   /** memories the preloader must boot (`--memory`, repeatable) */
   memory?: string[];
+  /** romctl probe --json output: the connected phone's memory */
+  probe?: string;
   /** another preloader or package to compare EMI coverage with */
   preloaderFrom?: string;
 }
@@ -36,6 +38,7 @@ export function registerCheck(program: Command, runner: CommandRunner): void {
         '(repeatable; romctl preloader --help shows the grammar)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option('--probe <file>', "romctl probe --json output: check the preloader against that phone's memory")
     .option('--preloader-from <path>', 'compare EMI coverage with the preloader of another package or file')
     .addHelpText('after', '\nExit: 0 pass or warnings, 1 refused, 2 unreadable input.')
     .action(
