@@ -20,7 +20,8 @@ import {
 import { LegacyDaClient } from './da/legacy.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import { DA_SLA_STEP, XFlashClient } from './da/xflash.js';
-import type { Transport } from './transport/types.js';
+import { TransportError, type Transport } from './transport/types.js';
+import { DA_SYNC_BYTE } from './da/xflash-protocol.js';
 import { inStep } from './step.js';
 
 export interface SessionExpectations {
@@ -46,6 +47,13 @@ export interface SessionOptions extends Credentials {
   /** the package preloader's MTK_BLOADER_INFO block: needed when the boot ROM (not a preloader) loads the DA */
   emiBlock: Uint8Array | null;
   expect: SessionExpectations;
+  /**
+   * A phone whose DA comes up on a new port (BROM or preloader port → DA port 0e8d:2001, re-enumerated): when the
+   * link closes right after JUMP_DA, this finds and opens the new port, and the bring-up goes on there.
+   */
+  reconnect?: () => Promise<Transport>;
+  /** the port is a preloader port (0e8d:2000): the handshake starts with one lone 0xA0, as mtkclient does */
+  preloaderPort?: boolean;
   /** sees who the phone is as soon as the boot ROM said it (a read-only probe keeps it when the DA cannot start) */
   onIdentified?: (identity: BromIdentity) => void;
   /** runs on the memory id the DA reports before DRAM setup; throws to stop */
@@ -57,6 +65,8 @@ export interface SessionOptions extends Credentials {
 
 export interface FlashSession {
   client: DaClient;
+  /** the link the DA speaks on: the one given, or the port it re-enumerated as */
+  transport: Transport;
   identity: BromIdentity;
   storage: StorageInfo;
   /** INIT_EXT_RAM ran with the package's EMI block and the DA trained DRAM with it */
@@ -146,6 +156,26 @@ async function authenticate(
   }
 }
 
+/** DA1's 0xC0 after JUMP_DA, on the same link or, when the phone re-enumerated, on its new DA port */
+async function awaitDaSync(transport: Transport, options: SessionOptions): Promise<Transport> {
+  const sync = await transport.read(1, options.timeoutMs).then(
+    (bytes) => ({ link: transport, byte: bytes[0] as number }),
+    async (error: unknown) => {
+      if (!(error instanceof TransportError && error.failure === 'closed' && options.reconnect)) throw error;
+      const link = await options.reconnect();
+      return { link, byte: (await link.read(1, options.timeoutMs))[0] as number };
+    },
+  );
+  if (sync.byte !== DA_SYNC_BYTE) {
+    throw new RomctlError(`DA1 sent 0x${sync.byte.toString(16)} instead of its 0xC0 sync byte`, {
+      exitCode: ExitCode.device,
+      where: sync.link.description,
+      hint: 'the DA did not start: unplug the phone, plug it in again in BROM or preloader mode and retry',
+    });
+  }
+  return sync.link;
+}
+
 /** A V6 (XML) DA file is refused before the phone is even asked anything (the CLI calls this before connecting). */
 export function parseSpokenDa(daFile: Uint8Array, daFileName?: string): DaContainer {
   const container = parseDaContainer(daFile, { fileName: daFileName });
@@ -163,7 +193,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
   const container = parseSpokenDa(options.daFile, options.daFileName);
   const brom = new BromClient(transport, options.timeoutMs);
-  await brom.handshake();
+  await brom.handshake({ preloaderPort: options.preloaderPort === true });
   const identity = await brom.identify();
   options.onIdentified?.(identity);
   const chipName = identity.chip?.names[0] ?? `hw code 0x${identity.hwCode.toString(16)}`;
@@ -206,7 +236,9 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
   }
   await brom.sendDa(da1.loadAddress, da1.bytes, da1.signatureLength);
   await brom.jumpDa(da1.loadAddress);
+  const daLink = await awaitDaSync(transport, options);
   const bringUp = {
+    syncByteConsumed: true,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
     emiBlock: options.emiBlock ?? new Uint8Array(0),
@@ -226,12 +258,12 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
   };
   const started: Promise<DaClient> =
     protocol === 'legacy'
-      ? LegacyDaClient.bringUp(transport, {
+      ? LegacyDaClient.bringUp(daLink, {
           ...bringUp,
           daCode: entry.hwCode,
           versions: { brom: identity.bromVersion ?? 0xff, bootloader: identity.preloaderVersion ?? 0xfe },
         })
-      : XFlashClient.bringUp(transport, { ...bringUp, daCode: entry.hwCode, slaKey: options.slaKey ?? null });
+      : XFlashClient.bringUp(daLink, { ...bringUp, daCode: entry.hwCode, slaKey: options.slaKey ?? null });
   const client = await started.catch((error: unknown) => {
     if (error instanceof DaStatusError && error.step === DA_SLA_STEP) {
       throw refused(
@@ -265,6 +297,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
   });
   return {
     client,
+    transport: daLink,
     identity,
     storage: await client.storageInfo(),
     dramCheckedWithPackage: client.needsDramInit && options.emiBlock !== null,

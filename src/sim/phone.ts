@@ -34,6 +34,11 @@ export interface DaUpload {
 
 export interface SimPhoneOptions {
   profile: SimProfile;
+  /**
+   * the phone re-enumerates when its DA starts: the old link is dropped and the DA speaks on the link this returns
+   * (a new DA port, 0e8d:2001), as phones whose DA brings up its own USB stack do
+   */
+  reenumerate?: () => Promise<Transport>;
   /** backing file of the flash; a temporary file (deleted on close) when left out */
   storagePath?: string;
   daServer?: DaServer;
@@ -57,6 +62,8 @@ export class SimPhone {
   readonly uploads: DaUpload[] = [];
   private link: Transport | null = null;
 
+  private reenumerate: (() => Promise<Transport>) | null = null;
+
   private constructor(
     readonly profile: SimProfile,
     readonly storage: SimStorage,
@@ -72,6 +79,7 @@ export class SimPhone {
     const path = options.storagePath ?? join(tempDir as string, 'storage.img');
     const storage = await SimStorage.open(path, options.profile.storage.layout);
     const phone = new SimPhone(options.profile, storage, options.daServer, tempDir);
+    phone.reenumerate = options.reenumerate ?? null;
     await phone.reboot();
     return phone;
   }
@@ -104,14 +112,24 @@ export class SimPhone {
         if (!jump) return;
         this.mode = 'da';
         if (!this.daServer) return await drainUntilClosed(transport);
-        await this.daServer({ transport, phone: this, daImage: jump.daImage, address: jump.address });
+        const daLink = this.reenumerate ? await this.moveToDaPort(transport) : transport;
+        await this.daServer({ transport: daLink, phone: this, daImage: jump.daImage, address: jump.address });
         await this.reboot();
+        if (daLink !== transport) return;
       }
     } catch (error) {
       if (!(error instanceof TransportError && error.failure === 'closed')) throw error;
     } finally {
       this.link = null;
     }
+  }
+
+  /** USB re-enumeration: the BROM/preloader port goes away, the DA's own port comes up */
+  private async moveToDaPort(transport: Transport): Promise<Transport> {
+    await transport.close();
+    const daLink = await (this.reenumerate as () => Promise<Transport>)();
+    this.link = daLink;
+    return daLink;
   }
 
   /** the cable comes out: the link closes under whatever is running */
