@@ -25,6 +25,7 @@ export interface RemoteRegistryOptions {
 const MAX_INDEX_BYTES = 32 << 20;
 const MAX_DOCUMENT_BYTES = 1 << 20;
 const TOKEN = '[A-Za-z0-9][A-Za-z0-9._-]*';
+const HASHES = new Set(['sha256', 'md5', 'md5-prefix', 'none']);
 const KINDS = new Set(['sp-flash-tool', 'fastboot-scatter', 'fastboot', 'recovery-zip', 'qualcomm-edl']);
 
 /**
@@ -33,8 +34,8 @@ const KINDS = new Set(['sp-flash-tool', 'fastboot-scatter', 'fastboot', 'recover
  * size limit and timeouts, checked against the schemas before use, and kept under the cache folder (reused
  * when the server answers 304 to its ETag). Anything wrong is a download/integrity failure (exit 3).
  *
- * Not yet trusted the way DESIGN §5 wants: signed TUF metadata (root, timestamp, snapshot pinning each
- * document's hash) belongs in `fetchDocument`; until then a registry URL is only as trustworthy as its server.
+ * Nothing here is signed: a registry URL read this way is only as trustworthy as its server, so openRegistry
+ * uses it only with `--insecure-registry`; signed registries are read by signed-registry.ts.
  */
 export async function openRemoteRegistry(
   url: string,
@@ -48,7 +49,7 @@ export async function openRemoteRegistry(
   );
   const fetchDocument = (file: string, maxBytes: number) =>
     fetchCached(base, mirror, file, maxBytes, options);
-  const index = checkedIndex(parseJson(await fetchDocument(INDEX_FILE, MAX_INDEX_BYTES), base), base);
+  const index = checkedIndex(parseIndexJson(await fetchDocument(INDEX_FILE, MAX_INDEX_BYTES), base), base);
   const source: DocumentSource = {
     read: (file) => fetchDocument(file, MAX_DOCUMENT_BYTES),
     where: (file) => new URL(file, base).href,
@@ -57,7 +58,7 @@ export async function openRemoteRegistry(
   return new Registry(base, index, remoteCheck, source);
 }
 
-function registryBase(url: string): string {
+export function registryBase(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -75,7 +76,7 @@ function registryBase(url: string): string {
 }
 
 /** A remote document that breaks the schema is an integrity failure of that registry, not the user's input. */
-const remoteCheck: DocumentCheck = (kind, value, where) => {
+export const remoteCheck: DocumentCheck = (kind, value, where) => {
   const problems = schemaCheck(kind, value);
   if (problems.length > 0) {
     throw invalid(`not a valid ${kind} document: ${problems[0]}`, where);
@@ -89,7 +90,7 @@ function invalid(message: string, where: string): RomctlError {
   });
 }
 
-function parseJson(text: string, base: string): unknown {
+export function parseIndexJson(text: string, base: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -98,7 +99,7 @@ function parseJson(text: string, base: string): unknown {
 }
 
 /** The index as the Registry needs it; every profile passes the device schema and every path stays in the tree. */
-function checkedIndex(value: unknown, base: string): RegistryIndex {
+export function checkedIndex(value: unknown, base: string): RegistryIndex {
   const where = new URL(INDEX_FILE, base).href;
   const fail = (message: string) => invalid(`${INDEX_FILE}: ${message}`, where);
   const index = value as Partial<RegistryIndex> | null;
@@ -138,6 +139,7 @@ function deviceEntryProblem(value: unknown): string | undefined {
       typeof entry.kind === 'string' &&
       KINDS.has(entry.kind) &&
       typeof entry.content === 'boolean' &&
+      HASHES.has(entry.hashes as string) &&
       ['region', 'branch', 'date'].every((key) => entry[key] === null || typeof entry[key] === 'string');
     if (!ok) return `${codename}: bad bundle entry ${JSON.stringify(entry.id ?? null)}`;
   }

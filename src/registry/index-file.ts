@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { RomctlError } from '../errors.js';
-import type { Bundle, DeviceProfile, IndexedBundle, IndexedDevice, RegistryIndex } from './model.js';
+import type { Bundle, BundleHashes, DeviceProfile, IndexedBundle, IndexedDevice, RegistryIndex } from './model.js';
 
 import { INDEX_FILE } from './location.js';
 
@@ -38,6 +38,18 @@ function readDocument(root: string, file: string, kind: 'device' | 'bundle', che
   return value;
 }
 
+const STRENGTH: BundleHashes[] = ['none', 'md5-prefix', 'md5', 'sha256'];
+
+/** The weakest check any file of the bundle allows. */
+export function bundleHashes(bundle: Bundle): BundleHashes {
+  let weakest = bundle.files.length === 0 ? 0 : STRENGTH.length - 1;
+  for (const file of bundle.files) {
+    const strength = file.sha256 ? 3 : file.md5 ? 2 : file.md5Prefix ? 1 : 0;
+    weakest = Math.min(weakest, strength);
+  }
+  return STRENGTH[weakest] as BundleHashes;
+}
+
 /** The search/listing summary of one device document and its bundle folder. */
 export function indexEntry(root: string, file: string, profile: DeviceProfile, check?: DocumentCheck): IndexedDevice {
   const bundleDir = `bundles/${profile.codename}`;
@@ -52,6 +64,7 @@ export function indexEntry(root: string, file: string, profile: DeviceProfile, c
       branch: bundle.branch ?? null,
       date: bundle.date ?? null,
       content: bundle.content !== undefined,
+      hashes: bundleHashes(bundle),
     };
   });
   return {

@@ -150,4 +150,8 @@ export interface IndexedBundle {
   date: string | null;
   /** the bundle lists content hashes (scatter, preloader, images) the device rules can recognise */
   content: boolean;
+  /** how its downloads can be checked: the weakest of its files (`md5-prefix`: only the vendor's file name) */
+  hashes: BundleHashes;
 }
+
+export type BundleHashes = 'sha256' | 'md5' | 'md5-prefix' | 'none';

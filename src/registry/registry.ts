@@ -11,6 +11,10 @@ export interface OpenRegistryOptions {
   env?: NodeJS.ProcessEnv;
   /** where a URL registry's documents are kept (`--cache`); default the download cache's folder */
   cacheDir?: string;
+  /** the root.json trusted for a URL registry (`--registry-root`); default ROMCTL_REGISTRY_ROOT, then the shipped one */
+  trustedRoot?: string;
+  /** read a URL registry without signed metadata (`--insecure-registry`) */
+  insecure?: boolean;
 }
 
 /** Where a registry's documents come from: a folder (the default) or a remote registry's mirror. */
@@ -31,6 +35,14 @@ function folderSource(root: string): DocumentSource {
   };
 }
 
+/** What a signed registry vouches for beyond its documents: the firmware files its targets metadata pins. */
+export interface SignedTargets {
+  /** the trusted root.json the registry's metadata was verified from */
+  root: string;
+  /** the signed length and sha256 of a target, undefined when the targets metadata does not list it */
+  file(path: string): Promise<{ length: number; sha256: string } | undefined>;
+}
+
 /**
  * A registry folder, read lazily: the index (registry/index.json, or built by reading the folder when it has
  * none) answers search and listing; a device's or bundle's YAML is parsed only when asked for. The embedded
@@ -46,6 +58,8 @@ export class Registry {
     readonly index: RegistryIndex,
     private readonly validate: DocumentCheck | null,
     private readonly source: DocumentSource = folderSource(root),
+    /** set for a registry read through signed metadata (src/fetch/signed-registry.ts) */
+    readonly signed?: SignedTargets,
   ) {}
 
   devices(): readonly IndexedDevice[] {
@@ -112,8 +126,16 @@ function readIndex(root: string): RegistryIndex | undefined {
 export async function openRegistry(options: OpenRegistryOptions = {}): Promise<Registry> {
   const given = givenRegistry(options.dir, options.env);
   if (given !== undefined && isRegistryUrl(given)) {
-    const { openRemoteRegistry } = await import('../fetch/remote-registry.js');
-    return openRemoteRegistry(given, { cacheDir: options.cacheDir, env: options.env });
+    if (options.insecure) {
+      const { openRemoteRegistry } = await import('../fetch/remote-registry.js');
+      return openRemoteRegistry(given, { cacheDir: options.cacheDir, env: options.env });
+    }
+    const { openSignedRegistry, registryBase } = await import('../fetch/signed-registry.js');
+    return openSignedRegistry(registryBase(given), {
+      trustedRoot: options.trustedRoot ?? ((options.env ?? process.env).ROMCTL_REGISTRY_ROOT || undefined),
+      cacheDir: options.cacheDir,
+      env: options.env,
+    });
   }
   const root = registryLocation(options.dir, options.env);
   const userGiven = options.dir !== undefined || Boolean((options.env ?? process.env).ROMCTL_REGISTRY);

@@ -54,7 +54,7 @@ describe('info', () => {
 
   it('reports an unreachable URL registry (exit 3) and a missing folder', async () => {
     const remote = await runCli(['info', 'nikel', '--registry', 'http://127.0.0.1:1/r']);
-    expect([remote.code, remote.stderr]).toEqual([3, expect.stringContaining('cannot read the remote registry')]);
+    expect([remote.code, remote.stderr]).toEqual([3, expect.stringContaining('cannot read the signed registry')]);
     const dir = mkdtempSync(join(tmpdir(), 'romctl-noreg-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     expect((await runCli(['info', 'nikel', '--registry', join(dir, 'absent')])).code).toBe(2);

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import type { RegistryReadOptions } from '../registry-options.js';
 
-export interface FetchCommandOptions {
+export interface FetchCommandOptions extends RegistryReadOptions {
   /** `--release`: `--version` belongs to the program (it prints romctl's version wherever it appears) */
   release?: string;
   region?: string;
-  /** a registry folder or URL instead of the embedded one */
-  registry?: string;
+  kind?: string;
   mirror?: string[];
   cache?: string;
   out?: string;
@@ -24,10 +24,25 @@ export function registerFetch(program: Command, runner: CommandRunner): void {
       '--release <version>',
       'the release (version) to fetch; default the latest (romctl info lists them)',
     )
-    .option('--region <region>', 'the region of the release, e.g. Global, China')
+    .option(
+      '--region <region>',
+      "the phone's region, e.g. Global, China (default ROMCTL_REGION; asked for when releases differ)",
+    )
+    .option(
+      '--kind <kind>',
+      'the package kind: sp-flash-tool, fastboot-scatter, fastboot, recovery-zip, qualcomm-edl (default: what the device flashes with)',
+    )
     .option(
       '--registry <dir|url>',
       'a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
+    )
+    .option(
+      '--registry-root <file>',
+      'the TUF root.json trusted for a URL registry (also ROMCTL_REGISTRY_ROOT; default the one romctl ships)',
+    )
+    .option(
+      '--insecure-registry',
+      'read a URL registry that publishes no signed metadata (it is trusted like its server)',
     )
     .option(
       '--mirror <url>',

@@ -4,6 +4,7 @@ import type { DeviceProfile, IndexedDevice } from '../../registry/model.js';
 import { openRegistry } from '../../registry/registry.js';
 import { requireDevice } from '../../registry/resolve-device.js';
 import type { Output } from '../output.js';
+import { registryReadOptions, type RegistryReadOptions } from '../registry-options.js';
 
 /** `romctl info --json` (schemas/info.schema.json). */
 function infoJson(entry: IndexedDevice, profile: DeviceProfile) {
@@ -43,9 +44,9 @@ const SHOWN_BUNDLES = 8;
 export async function runInfo(
   output: Output,
   codename: string,
-  options: { registry?: string },
+  options: RegistryReadOptions,
 ): Promise<number> {
-  const registry = await openRegistry({ dir: options.registry });
+  const registry = await openRegistry(registryReadOptions(output, options));
   const entry = requireDevice(registry, codename);
   const info = infoJson(entry, await registry.device(entry));
   if (output.json) {

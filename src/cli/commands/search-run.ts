@@ -2,6 +2,7 @@ import { withVendor } from '../../registry/device-facts.js';
 import { openRegistry, type Registry } from '../../registry/registry.js';
 import { searchDevices, type SearchHit } from '../../registry/search.js';
 import type { Output } from '../output.js';
+import { registryReadOptions, type RegistryReadOptions } from '../registry-options.js';
 
 interface Difference {
   a: string;
@@ -29,9 +30,9 @@ async function differencesAmong(registry: Registry, hits: SearchHit[]): Promise<
 export async function runSearch(
   output: Output,
   query: string,
-  options: { registry?: string },
+  options: RegistryReadOptions,
 ): Promise<number> {
-  const registry = await openRegistry({ dir: options.registry });
+  const registry = await openRegistry(registryReadOptions(output, options));
   const hits = searchDevices(registry.devices(), query).slice(0, 25);
   const differences = await differencesAmong(registry, hits);
   if (output.json) {

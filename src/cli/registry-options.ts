@@ -1,0 +1,27 @@
+import { INSECURE_WARNING } from '../fetch/signed-bundle.js';
+import { givenRegistry, isRegistryUrl } from '../registry/location.js';
+import type { OpenRegistryOptions } from '../registry/registry.js';
+import type { Output } from './output.js';
+
+/** `--registry`, `--registry-root`, `--insecure-registry` of the commands that read a registry. */
+export interface RegistryReadOptions {
+  registry?: string;
+  registryRoot?: string;
+  insecureRegistry?: boolean;
+}
+
+/** What openRegistry needs from those flags; an unsigned URL registry is announced loudly on stderr. */
+export function registryReadOptions(
+  output: Output,
+  options: RegistryReadOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): OpenRegistryOptions & { insecure: boolean } {
+  const given = givenRegistry(options.registry, env);
+  const insecure = given !== undefined && isRegistryUrl(given) && options.insecureRegistry === true;
+  if (insecure) output.note(output.style.red(INSECURE_WARNING));
+  return {
+    ...(given === undefined ? {} : { dir: given }),
+    ...(options.registryRoot === undefined ? {} : { trustedRoot: options.registryRoot }),
+    insecure,
+  };
+}
