@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildIndex, indexText, INDEX_FILE } from '../registry/index-file.js';
+import { buildIndex, writeIndexFiles } from '../registry/index-file.js';
 import type { Bundle, DeviceProfile } from '../registry/model.js';
 import { generateKey, ROLES } from '../registry/trust/keys.js';
 import { METADATA_DIR } from '../registry/trust/metadata-files.js';
@@ -24,7 +24,7 @@ export async function writeDemoRegistry(
       toYamlText(bundle, comment),
     );
   }
-  await writeFile(join(root, INDEX_FILE), indexText(buildIndex(root)));
+  writeIndexFiles(root, buildIndex(root));
 }
 
 export interface SignedDemoRegistry {

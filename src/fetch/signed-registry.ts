@@ -9,7 +9,7 @@ import { Registry, type DocumentSource, type SignedTargets } from '../registry/r
 import { METADATA_DIR, TARGETS_DIR } from '../registry/trust/metadata-files.js';
 import { BlobCache } from './cache.js';
 import { withLock } from './lock.js';
-import { checkedIndex, parseIndexJson, registryBase, remoteCheck } from './remote-registry.js';
+import { checkedDetail, checkedIndex, parseIndexJson, registryBase, remoteCheck } from './remote-registry.js';
 import { downloadError } from './source-error.js';
 
 export { registryBase };
@@ -188,5 +188,10 @@ export async function openSignedRegistry(
     },
   };
   const index = checkedIndex(parseIndexJson(await read(INDEX_FILE), base), base);
-  return new Registry(base, index, remoteCheck, source, signed);
+  return new Registry(base, index, {
+    source,
+    check: async () => remoteCheck,
+    checkDetail: checkedDetail,
+    signed,
+  });
 }

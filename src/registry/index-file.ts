@@ -1,10 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { RomctlError } from '../errors.js';
-import type { Bundle, BundleHashes, DeviceProfile, IndexedBundle, IndexedDevice, RegistryIndex } from './model.js';
+import type {
+  Bundle,
+  BundleHashes,
+  DeviceDetail,
+  DeviceProfile,
+  IndexedBundle,
+  IndexedDevice,
+  RegistryIndex,
+  SearchEntry,
+} from './model.js';
 
-import { INDEX_FILE } from './location.js';
+import { DETAIL_DIR, detailFile, INDEX_FILE } from './location.js';
 
 export { INDEX_FILE };
 
@@ -81,17 +90,49 @@ export function indexEntry(root: string, file: string, profile: DeviceProfile, c
   };
 }
 
+/** Every device of a registry folder with its detail, as the index files are written from it. */
+export interface BuiltIndex {
+  devices: IndexedDevice[];
+}
+
 /** Reads every device and bundle document of a registry folder, checking each with `check` when given. */
-export function buildIndex(root: string, check?: DocumentCheck): RegistryIndex {
+export function buildIndex(root: string, check?: DocumentCheck): BuiltIndex {
   const devices = listYaml(join(root, 'devices')).map((name) => {
     const file = `devices/${name}`;
     return indexEntry(root, file, readDocument(root, file, 'device', check) as DeviceProfile, check);
   });
-  return { version: 1, devices };
+  return { devices };
 }
 
-export function indexText(index: RegistryIndex): string {
+export function searchEntry(device: IndexedDevice): SearchEntry {
+  const { codename, file, aliases, names, vendor, platform, chip, hwCode } = device;
+  return { codename, file, aliases, names, vendor, platform, chip, hwCode };
+}
+
+/** The slim index.json text. */
+export function indexText(built: BuiltIndex): string {
+  const index: RegistryIndex = { version: 2, devices: built.devices.map(searchEntry) };
   return `${JSON.stringify(index)}\n`;
+}
+
+/** The index files of a registry: index.json and one index/<codename>.json per device, by relative path. */
+export function indexFiles(built: BuiltIndex): Map<string, string> {
+  const files = new Map([[INDEX_FILE, indexText(built)]]);
+  for (const { profile, bundles, codename } of built.devices) {
+    const detail: DeviceDetail = { profile, bundles };
+    files.set(detailFile(codename), `${JSON.stringify(detail)}\n`);
+  }
+  return files;
+}
+
+/** Writes the index files into a registry folder, removing details of devices it no longer has. */
+export function writeIndexFiles(root: string, built: BuiltIndex): void {
+  const files = indexFiles(built);
+  mkdirSync(join(root, DETAIL_DIR), { recursive: true });
+  for (const name of readdirSync(join(root, DETAIL_DIR))) {
+    if (!files.has(`${DETAIL_DIR}/${name}`)) rmSync(join(root, DETAIL_DIR, name));
+  }
+  for (const [file, text] of files) writeFileSync(join(root, file), text);
 }
 
 export { listYaml };

@@ -120,13 +120,17 @@ export interface Bundle {
   source: string;
 }
 
-/** registry/index.json: what search and listing need without parsing every YAML document. */
+/**
+ * registry/index.json: the slim list search and lookup read (codename, aliases, names, chip, hw code), small
+ * even for 10,000 devices; each device's profile and releases are in `index/<codename>.json`, read only when
+ * that device is asked for.
+ */
 export interface RegistryIndex {
-  version: 1;
-  devices: IndexedDevice[];
+  version: 2;
+  devices: SearchEntry[];
 }
 
-export interface IndexedDevice {
+export interface SearchEntry {
   codename: string;
   file: string;
   aliases: string[];
@@ -135,10 +139,16 @@ export interface IndexedDevice {
   platform: DevicePlatform;
   chip: string | null;
   hwCode: string | null;
-  bundles: IndexedBundle[];
-  /** the whole profile, so `info`, `search` and `check --device` never need the YAML parser */
-  profile: DeviceProfile;
 }
+
+/** index/<codename>.json: the whole profile and the release list, so `info` and `fetch` need no YAML parser. */
+export interface DeviceDetail {
+  profile: DeviceProfile;
+  bundles: IndexedBundle[];
+}
+
+/** One device with its detail: what `info`, `fetch` and `check --device` work with. */
+export interface IndexedDevice extends SearchEntry, DeviceDetail {}
 
 export interface IndexedBundle {
   id: string;

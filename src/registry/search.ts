@@ -1,8 +1,8 @@
 import { chipsOfHwCode, parseHwCode } from './chips.js';
-import type { IndexedDevice } from './model.js';
+import type { SearchEntry } from './model.js';
 
 export interface SearchHit {
-  device: IndexedDevice;
+  device: SearchEntry;
   /** higher is better */
   score: number;
   /** what matched: `codename`, `alias nikel_global`, `name "Redmi Note 4"`, `chip MT6797`, `hw code 0x279` */
@@ -45,7 +45,7 @@ function scoreText(query: string, text: string, fuzzy: boolean): number {
 }
 
 /** [text, what it is, near misses count] — a chip one digit off is another chip, not a typo */
-function candidates(device: IndexedDevice): [string, string, boolean][] {
+function candidates(device: SearchEntry): [string, string, boolean][] {
   return [
     [device.codename, 'codename', true],
     ...device.aliases.map((alias): [string, string, boolean] => [alias, `alias ${alias}`, true]),
@@ -59,7 +59,7 @@ function candidates(device: IndexedDevice): [string, string, boolean][] {
  * Devices for a free-text query: codename, alias, marketing name (with or without the vendor), chip, or hw
  * code (`0x279` also finds every chip sharing it). Case and punctuation are ignored; near misses are found.
  */
-export function searchDevices(devices: readonly IndexedDevice[], query: string): SearchHit[] {
+export function searchDevices(devices: readonly SearchEntry[], query: string): SearchHit[] {
   const hwCode = /^0x[0-9a-f]{1,4}$/i.test(query.trim()) ? parseHwCode(query) : undefined;
   const hits: SearchHit[] = [];
   for (const device of devices) {
@@ -79,7 +79,7 @@ export function searchDevices(devices: readonly IndexedDevice[], query: string):
 }
 
 /** Codenames close to a mistyped one, best first, for "unknown codename" errors. */
-export function suggestCodenames(devices: readonly IndexedDevice[], name: string, count = 3): string[] {
+export function suggestCodenames(devices: readonly SearchEntry[], name: string, count = 3): string[] {
   return searchDevices(devices, name.replace(/@.*$/, ''))
     .slice(0, count)
     .map((hit) => hit.device.codename);

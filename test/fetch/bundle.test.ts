@@ -166,15 +166,13 @@ describe('romctl fetch from a registry URL', () => {
 
   it('an index whose profile breaks the device schema is refused before use (exit 3)', async () => {
     const registry = await served.unsigned('invalid-index', [served.bundle]);
-    const indexFile = join(served.root, 'invalid-index', 'index.json');
-    const index = JSON.parse(await readFile(indexFile, 'utf8')) as { devices: { profile: object }[] };
-    index.devices[0]!.profile = { ...index.devices[0]!.profile, platform: 'amiga' };
-    await writeFile(indexFile, JSON.stringify(index));
+    const detailFile = join(served.root, 'invalid-index', 'index', 'nikel.json');
+    const detail = JSON.parse(await readFile(detailFile, 'utf8')) as { profile: object };
+    detail.profile = { ...detail.profile, platform: 'amiga' };
+    await writeFile(detailFile, JSON.stringify(detail));
     const run = await fetchNikel(registry, '--insecure-registry');
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(
-      /index\.json: remote registry: index\.json: devices\[0\]: nikel: profile \/platform/,
-    );
+    expect(run.stderr).toMatch(/index\/nikel\.json: remote registry: nikel: profile \/platform/);
   });
 
   it('a registry that is not there, or a server that is gone, is a one-line error (exit 3)', async () => {

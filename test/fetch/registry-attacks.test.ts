@@ -164,6 +164,7 @@ describe('a signed registry served honestly', () => {
       'devices/nikel.yaml',
       'firmware/nikel/demo-1.0/nikel_demo.zip',
       'index.json',
+      'index/nikel.json',
     ]);
   });
 
@@ -256,7 +257,7 @@ describe('a mirror that turns hostile is refused, and nothing new is kept', () =
   });
 
   it('a document longer than its signed length', async () => {
-    const dir = join(tree, 'targets', 'devices');
+    const dir = join(tree, 'targets', 'index');
     const [name] = await readdir(dir);
     await writeFile(
       join(dir, name as string),

@@ -26,7 +26,7 @@ export async function runFetch(
   const read = registryReadOptions(output, options, io.env);
   const registry = await openRegistry({ ...read, env: io.env, cacheDir: cache.root });
   const trust = registryTrust(registry, read.dir, read.insecure);
-  const entry = requireDevice(registry, codename);
+  const entry = await registry.entry(requireDevice(registry, codename));
   const region = options.region ?? (io.env.ROMCTL_REGION || undefined);
   const choice = chooseBundle(entry, {
     ...(options.release === undefined ? {} : { version: options.release }),

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import { parse } from 'yaml';
 import { RomctlError } from '../../errors.js';
-import { buildIndex, indexText, INDEX_FILE } from '../index-file.js';
+import { buildIndex, indexFiles } from '../index-file.js';
 import type { Bundle } from '../model.js';
 import { loadKeys, signerOf, type RoleName, type SigningKey } from './keys.js';
 import {
@@ -89,7 +89,9 @@ export async function publishRegistry(options: PublishOptions): Promise<Publishe
   const expires = { targets: 90, snapshot: 30, timestamp: 7, ...options.expiresDays };
 
   const index = buildIndex(options.registry, options.check);
-  const documents = new Map<string, Buffer>([[INDEX_FILE, Buffer.from(indexText(index))]]);
+  const documents = new Map<string, Buffer>(
+    [...indexFiles(index)].map(([file, text]) => [file, Buffer.from(text)]),
+  );
   const targets = new Targets({ version, specVersion: '1.0.31', expires: expiresIn(expires.targets) });
   let firmware = 0;
   for (const device of index.devices) {
