@@ -1,4 +1,4 @@
-import { INSECURE_WARNING } from '../fetch/signed-bundle.js';
+import { INSECURE_WARNING } from '../registry/trust/report.js';
 import { givenRegistry, isRegistryUrl } from '../registry/location.js';
 import type { OpenRegistryOptions } from '../registry/registry.js';
 import type { Output } from './output.js';

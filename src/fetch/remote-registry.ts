@@ -122,8 +122,12 @@ function searchEntryProblem(value: unknown): string | undefined {
     return `${codename}: bad file`;
   }
   const strings = (list: unknown) => Array.isArray(list) && list.every((item) => typeof item === 'string');
-  if (!strings(device.aliases) || !strings(device.names))
-    return `${codename}: aliases and names must be lists`;
+  if (
+    !strings(device.aliases) ||
+    !strings(device.names) ||
+    !(device.lookAlikes === undefined || strings(device.lookAlikes))
+  )
+    return `${codename}: aliases, names and look-alikes must be lists`;
   const orNull = (item: unknown) => item === null || typeof item === 'string';
   if (
     !orNull(device.vendor) ||

@@ -14,6 +14,7 @@ import type {
 } from './model.js';
 
 import { DETAIL_DIR, detailFile, INDEX_FILE } from './location.js';
+import { searchTerms } from './search.js';
 
 export { INDEX_FILE };
 
@@ -76,7 +77,7 @@ export function indexEntry(root: string, file: string, profile: DeviceProfile, c
       hashes: bundleHashes(bundle),
     };
   });
-  return {
+  const entry = {
     codename: profile.codename,
     file,
     aliases: profile.aliases ?? [],
@@ -85,9 +86,8 @@ export function indexEntry(root: string, file: string, profile: DeviceProfile, c
     platform: profile.platform,
     chip: profile.chip ?? null,
     hwCode: profile.hwCode ?? null,
-    bundles,
-    profile,
   };
+  return { ...entry, terms: searchTerms(entry), bundles, profile };
 }
 
 /** Every device of a registry folder with its detail, as the index files are written from it. */
@@ -105,8 +105,20 @@ export function buildIndex(root: string, check?: DocumentCheck): BuiltIndex {
 }
 
 export function searchEntry(device: IndexedDevice): SearchEntry {
-  const { codename, file, aliases, names, vendor, platform, chip, hwCode } = device;
-  return { codename, file, aliases, names, vendor, platform, chip, hwCode };
+  const { codename, file, aliases, names, vendor, platform, chip, hwCode, terms } = device;
+  const lookAlikes = (device.profile.lookAlikes ?? []).map((alike) => alike.codename);
+  return {
+    codename,
+    file,
+    aliases,
+    names,
+    vendor,
+    platform,
+    chip,
+    hwCode,
+    ...(lookAlikes.length > 0 ? { lookAlikes } : {}),
+    terms,
+  };
 }
 
 /** The slim index.json text. */

@@ -139,6 +139,10 @@ export interface SearchEntry {
   platform: DevicePlatform;
   chip: string | null;
   hwCode: string | null;
+  /** codenames the profile names as look-alikes (absent when none), so search loads only profiles that have some */
+  lookAlikes?: string[];
+  /** every text search matches against, squashed (lowercase letters and digits) and space-separated */
+  terms: string;
 }
 
 /** index/<codename>.json: the whole profile and the release list, so `info` and `fetch` need no YAML parser. */

@@ -16,6 +16,8 @@ async function differencesAmong(registry: Registry, hits: SearchHit[]): Promise<
   const codenames = new Set(top.map((hit) => hit.device.codename));
   const differences: Difference[] = [];
   for (const hit of top) {
+    // the slim index says which devices have look-alikes: only their profiles are read
+    if (!hit.device.lookAlikes?.some((codename) => codenames.has(codename))) continue;
     const profile = await registry.device(hit.device);
     for (const alike of profile.lookAlikes ?? []) {
       const seen = differences.some((d) => d.a === alike.codename && d.b === profile.codename);

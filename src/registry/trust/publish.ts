@@ -7,6 +7,7 @@ import { RomctlError } from '../../errors.js';
 import { buildIndex, indexFiles } from '../index-file.js';
 import type { Bundle } from '../model.js';
 import { loadKeys, signerOf, type RoleName, type SigningKey } from './keys.js';
+import { firmwareTarget } from './targets.js';
 import {
   expiresIn,
   metadataBytes,
@@ -35,11 +36,6 @@ export interface Published {
   documents: number;
   /** firmware files whose sha256 and size the targets metadata pins */
   firmware: number;
-}
-
-/** The signed name of a firmware file of a bundle: what `fetch` looks up before it trusts a download. */
-export function firmwareTarget(codename: string, bundleId: string, fileName: string): string {
-  return `firmware/${codename}/${bundleId}/${fileName}`;
 }
 
 function sha256(bytes: Buffer): string {
