@@ -118,7 +118,7 @@ export function chooseBundle(device: IndexedDevice, query: ChoiceQuery = {}): Bu
     `${device.codename}: no ${kinds.join(' or ')} release${query.version ? ` ${query.version}` : ''}${query.region ? ` for region ${query.region}` : ''} that romctl can verify`,
     {
       hint: [
-        weak > 0 ? `${weak} are known only by the md5 prefix in their file name (romctl info ${device.codename} lists them; name one with --release)` : '',
+        weak > 0 ? `${weak} ${weak === 1 ? 'is' : 'are'} known only by the md5 prefix in their file name (romctl info ${device.codename} lists them; name one with --release)` : '',
         others.length > 0 ? `other kinds exist: ${others.join(', ')} (choose with --kind)` : '',
         'romctl registry add --from-file records a downloaded file\'s sha256',
       ]

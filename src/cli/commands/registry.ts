@@ -7,6 +7,7 @@ export interface RegistryAddOptions {
   id?: string;
   release?: string;
   registry?: string;
+  fromFile?: boolean;
 }
 
 export function registerRegistry(program: Command, runner: CommandRunner): void {
@@ -46,9 +47,21 @@ export function registerRegistry(program: Command, runner: CommandRunner): void 
       '--registry <dir>',
       'the registry folder to write to (default ROMCTL_REGISTRY, then the embedded one)',
     )
-    .addHelpText('after', '\nExit: 0 written, 1 the check refused the package, 2 bad input.')
+    .option(
+      '--from-file',
+      'the package is a downloaded copy of a release the registry lists: verify it against the known md5, record its sha256 and size',
+    )
+    .addHelpText(
+      'after',
+      '\nExit: 0 written, 1 the check refused the package (--from-file: no known hash to verify it), 2 bad input,\n' +
+        '      3 --from-file: the file is not the one the registry lists.',
+    )
     .action(
       runner.action(async (output, codename: string, path: string, options: RegistryAddOptions) => {
+        if (options.fromFile) {
+          const { runRegistryAddFromFile } = await import('./registry-add-file.js');
+          return runRegistryAddFromFile(output, codename, path, options);
+        }
         const { runRegistryAdd } = await import('./registry-add.js');
         return runRegistryAdd(output, codename, path, options);
       }),
