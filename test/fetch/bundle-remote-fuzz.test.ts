@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RomctlError } from '../../src/errors.js';
 import { openRemoteRegistry } from '../../src/fetch/remote-registry.js';
 import { openRegistry, requireDevice } from '../../src/registry/index.js';
+import { mutate } from '../helpers/mutate-json.js';
 
 /** What the fuzzed registry server answers: index.json, index/<codename>.json, the same text for every other document. */
 const answers = { index: '', detail: '', document: '' };
@@ -43,17 +44,6 @@ const nikel = await embedded.entry(requireDevice(embedded, 'nikel'));
 const { profile, bundles, ...slim } = nikel;
 const validIndex = { version: 2, devices: [slim] };
 const validDetail = { profile, bundles: bundles.slice(0, 2) };
-
-/** Sets the value at a random path of a JSON tree. */
-function mutate(value: unknown, path: number[], replacement: unknown): unknown {
-  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
-  const keys = Object.keys(value);
-  if (keys.length === 0) return replacement;
-  const key = keys[(path[0] as number) % keys.length] as string;
-  const copy = (Array.isArray(value) ? [...value] : { ...value }) as Record<string, unknown>;
-  copy[key] = mutate(copy[key], path.slice(1), replacement);
-  return copy;
-}
 
 /** Opening the registry and reading a device and a bundle gives documents or a RomctlError (exit 3), nothing else. */
 async function readsOrRefuses(): Promise<void> {

@@ -3,7 +3,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Metadata, MetadataKind } from '@tufjs/models';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RomctlError } from '../../src/errors.js';
 import { buildDemoPackage, demoBundle, type DemoPackage } from '../../src/demo/package.js';
 import { writeDemoRegistry } from '../../src/demo/registry.js';
 import { openRegistry, requireDevice } from '../../src/registry/index.js';
@@ -11,6 +13,7 @@ import type { Bundle, DeviceProfile } from '../../src/registry/model.js';
 import { generateKey, loadKeys, ROLES, signerOf, type SigningKey } from '../../src/registry/trust/keys.js';
 import { publishRegistry } from '../../src/registry/trust/publish.js';
 import { signRoot } from '../../src/registry/trust/root.js';
+import { mutate } from '../helpers/mutate-json.js';
 import { runCli } from '../helpers/run-cli.js';
 import { endless, HostileMirror, serve } from './hostile-mirror.js';
 
@@ -325,5 +328,59 @@ describe('a mirror that turns hostile is refused, and nothing new is kept', () =
       kind: 'insecure',
       warning: expect.stringContaining('not signed'),
     });
+  });
+});
+
+describe('signed metadata from a hostile mirror, fuzzed', () => {
+  it('a mutated metadata file is read or refused as an integrity failure, never a crash', async () => {
+    const pristine = new Map<string, string>();
+    for (const name of ['timestamp.json', '1.snapshot.json', '1.targets.json']) {
+      pristine.set(name, await readFile(metadataPath(name), 'utf8'));
+    }
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...pristine.keys()),
+        fc.array(fc.nat(40), { maxLength: 5 }),
+        fc.jsonValue({ maxDepth: 2 }),
+        async (name, path, replacement) => {
+          for (const [file, text] of pristine) await writeFile(metadataPath(file), text);
+          await writeFile(
+            metadataPath(name),
+            JSON.stringify(mutate(JSON.parse(pristine.get(name) as string), path, replacement)),
+          );
+          try {
+            const registry = await openRegistry({
+              dir: `${mirror.origin}/registry/`,
+              trustedRoot: rootFile,
+              cacheDir: join(work, `fuzz-${run++}`),
+              env: {},
+            });
+            await registry.entry(requireDevice(registry, 'nikel'));
+          } catch (error) {
+            if (!(error instanceof RomctlError)) throw error;
+            expect(error.exitCode).toBe(3);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a --registry-root that is not a TUF root is bad input', async () => {
+    const bad = join(work, 'root.json');
+    await writeFile(bad, '{"signed": {"_type": "targets"}}');
+    const run = await runCli([
+      'fetch',
+      'nikel',
+      '--registry',
+      `${mirror.origin}/registry/`,
+      '--registry-root',
+      bad,
+      '--cache',
+      cache,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/root\.json: not a TUF root\.json: .* — give the registry's root\.json/);
   });
 });
