@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { INSECURE_WARNING } from '../registry/trust/report.js';
 import { givenRegistry, isRegistryUrl } from '../registry/location.js';
 import type { OpenRegistryOptions } from '../registry/registry.js';
@@ -24,4 +25,21 @@ export function registryReadOptions(
     ...(options.registryRoot === undefined ? {} : { trustedRoot: options.registryRoot }),
     insecure,
   };
+}
+
+/** Adds `--registry`, `--registry-root` and `--insecure-registry` to a command that reads a registry. */
+export function withRegistryOptions(
+  command: Command,
+  registryHelp = 'a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
+): Command {
+  return command
+    .option('--registry <dir|url>', registryHelp)
+    .option(
+      '--registry-root <file>',
+      'the TUF root.json trusted for a URL registry (also ROMCTL_REGISTRY_ROOT; default the one romctl ships)',
+    )
+    .option(
+      '--insecure-registry',
+      'read a URL registry that publishes no signed metadata (trusted like its server)',
+    );
 }

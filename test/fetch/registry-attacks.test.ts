@@ -171,6 +171,25 @@ describe('a signed registry served honestly', () => {
     ]);
   });
 
+  it('is what check --device, info and search read, with the same trusted root', async () => {
+    const url = `${mirror.origin}/registry/`;
+    const env = { XDG_CACHE_HOME: join(work, 'xdg') };
+    const trust = ['--registry', url, '--registry-root', rootFile];
+    const check = await runCli(['check', pkg.archive, '--device', 'nikel', ...trust, '--json'], env);
+    expect(check.code, check.stderr).toBe(0);
+    expect((JSON.parse(check.stdout) as { verdict: string }).verdict).toBe('pass');
+    const info = await runCli(['info', 'nikel', ...trust, '--json'], env);
+    expect(JSON.parse(info.stdout)).toMatchObject({
+      codename: 'nikel',
+      bundles: [{ id: 'demo-1.0', hashes: 'sha256' }],
+    });
+    const search = await runCli(['search', 'MT6797', ...trust], env);
+    expect(search.stdout).toMatch(/^nikel\b/);
+    const forged = await runCli(['info', 'nikel', '--registry', url], env);
+    expect(forged.code).toBe(3);
+    expect(forged.stderr).toMatch(/not signed by enough of the trusted keys/);
+  });
+
   it('follows a new version and a root rotation signed by the old and the new root keys', async () => {
     expect((await fetchNikel()).code).toBe(0);
     const newKeys = join(work, 'new-keys');

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 
-export interface BackupCommandOptions {
+export interface BackupCommandOptions extends RegistryReadOptions {
   device: string;
   out: string;
   port?: string;
@@ -9,12 +10,10 @@ export interface BackupCommandOptions {
   simStorage?: string;
   da?: string;
   preloader?: string;
-  registry?: string;
 }
 
 export function registerBackup(program: Command, runner: CommandRunner): void {
-  program
-    .command('backup')
+  withRegistryOptions(program.command('backup'))
     .description("copy the phone's protected partitions (IMEI, calibration) to a verified folder")
     .requiredOption('--device <codename>', 'the phone (romctl search finds the codename)')
     .requiredOption('--out <dir>', 'the folder for the copy and its sha256 manifest')
@@ -26,7 +25,6 @@ export function registerBackup(program: Command, runner: CommandRunner): void {
       '--preloader <file>',
       'the phone’s preloader: its EMI settings start DRAM when the phone is in BROM mode',
     )
-    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one')
     .addHelpText(
       'after',
       '\nExit: 0 copied and verified, 1 wrong phone, 2 bad input, 4 device or protocol failure.',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
-import type { RegistryReadOptions } from '../registry-options.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 
 export interface FetchCommandOptions extends RegistryReadOptions {
   /** `--release`: `--version` belongs to the program (it prints romctl's version wherever it appears) */
@@ -15,8 +15,7 @@ export interface FetchCommandOptions extends RegistryReadOptions {
 }
 
 export function registerFetch(program: Command, runner: CommandRunner): void {
-  program
-    .command('fetch <codename>')
+  withRegistryOptions(program.command('fetch <codename>'))
     .description(
       "download a device's firmware bundle, verify it, unpack it and check it for the device; prints the folder",
     )
@@ -31,18 +30,6 @@ export function registerFetch(program: Command, runner: CommandRunner): void {
     .option(
       '--kind <kind>',
       'the package kind: sp-flash-tool, fastboot-scatter, fastboot, recovery-zip, qualcomm-edl (default: what the device flashes with)',
-    )
-    .option(
-      '--registry <dir|url>',
-      'a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
-    )
-    .option(
-      '--registry-root <file>',
-      'the TUF root.json trusted for a URL registry (also ROMCTL_REGISTRY_ROOT; default the one romctl ships)',
-    )
-    .option(
-      '--insecure-registry',
-      'read a URL registry that publishes no signed metadata (it is trusted like its server)',
     )
     .option(
       '--mirror <url>',

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 
-export interface FlashCommandOptions {
+export interface FlashCommandOptions extends RegistryReadOptions {
   device: string;
   port?: string;
   sim?: string;
@@ -12,14 +13,12 @@ export interface FlashCommandOptions {
   acceptRisk?: string[];
   backupDir?: string;
   resume?: boolean;
-  registry?: string;
 }
 
 const repeatable = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerFlash(program: Command, runner: CommandRunner): void {
-  program
-    .command('flash <package>')
+  withRegistryOptions(program.command('flash <package>'))
     .description(
       'check a package against the phone, back up its IMEI data, write, verify every image, reboot',
     )
@@ -47,7 +46,6 @@ export function registerFlash(program: Command, runner: CommandRunner): void {
     )
     .option('--backup-dir <dir>', 'backup and journal folder (default ./romctl-backup/<codename>-<phone id>)')
     .option('--resume', 'continue an interrupted flash from its journal (same package, mode, phone)')
-    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one')
     .addHelpText(
       'after',
       '\nExit: 0 flashed and verified, 1 refused by a check (nothing written), 2 bad input, 4 device or protocol failure.',

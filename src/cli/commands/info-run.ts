@@ -46,8 +46,9 @@ export async function runInfo(
   output: Output,
   codename: string,
   options: RegistryReadOptions,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const registry = await openRegistry(registryReadOptions(output, options));
+  const registry = await openRegistry({ ...registryReadOptions(output, options, env), env });
   const entry = await registry.entry(requireDevice(registry, codename));
   const info = infoJson(entry, entry.profile);
   if (output.json) {

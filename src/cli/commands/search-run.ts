@@ -33,8 +33,9 @@ export async function runSearch(
   output: Output,
   query: string,
   options: RegistryReadOptions,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const registry = await openRegistry(registryReadOptions(output, options));
+  const registry = await openRegistry({ ...registryReadOptions(output, options, env), env });
   const hits = searchDevices(registry.devices(), query).slice(0, 25);
   const differences = await differencesAmong(registry, hits);
   if (output.json) {
