@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Metadata, MetadataKind, type TargetFile } from '@tufjs/models';
 import { Updater } from 'tuf-js';
 import { ExitCode, RomctlError } from '../errors.js';
@@ -25,7 +26,7 @@ export interface SignedRegistryOptions {
 
 /** The root of romctl's own registry, shipped in the package (registry/root.json). */
 export function embeddedRootFile(): string {
-  return new URL('../../registry/root.json', import.meta.url).pathname;
+  return fileURLToPath(new URL('../../registry/root.json', import.meta.url));
 }
 
 const HINT_HOSTILE =

@@ -97,7 +97,13 @@ export async function publishRegistry(options: PublishOptions): Promise<Publishe
       documents.set(entry.file, bytes);
       const bundle = parse(bytes.toString('utf8')) as Bundle;
       for (const file of bundle.files) {
-        if (file.sha256 === undefined || file.size === undefined) continue;
+        if (file.sha256 === undefined) continue;
+        if (file.size === undefined) {
+          throw new RomctlError(`${file.name} has a sha256 but no size: signed targets pin both`, {
+            where: join(options.registry, entry.file),
+            hint: 'add its size in bytes (romctl registry add --from-file records both)',
+          });
+        }
         const path = firmwareTarget(bundle.codename, bundle.id, file.name);
         targets.addTarget(new TargetFile({ path, length: file.size, hashes: { sha256: file.sha256 } }));
         firmware++;
