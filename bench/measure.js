@@ -23,11 +23,12 @@ export function timed(command, args, { okCodes = [0], discardOutput = false } = 
   });
 }
 
-/** Runs `romctl args…` in a child that reports its own peak RSS; resolves with seconds, peak MiB and stdout. */
+/** Runs `romctl args…` in a child that reports its own peak RSS and CPU; resolves with seconds, peak MiB, CPU ms and stdout. */
 export async function timedRomctl(args, options) {
   const run = await timed(process.execPath, [rssProbe, romctlBin, ...args], options);
-  const match = /ROMCTL_PEAK_RSS_KB=(\d+)/.exec(run.stderr);
-  return { ...run, peakMiB: match ? Number(match[1]) / 1024 : NaN };
+  const rss = /ROMCTL_PEAK_RSS_KB=(\d+)/.exec(run.stderr);
+  const cpu = /ROMCTL_CPU_US=(\d+)/.exec(run.stderr);
+  return { ...run, peakMiB: rss ? Number(rss[1]) / 1024 : NaN, cpuMs: cpu ? Number(cpu[1]) / 1000 : NaN };
 }
 
 export function ratio(a, b) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run demo`: starts `romctl serve-demo`, fetches the demo nikel bundle from it into a temporary cache,
+// `npm run demo`: starts `romctl serve-demo` (a signed registry), fetches the demo nikel bundle from it into a temporary cache,
 // flashes it onto the simulated phone when this romctl has `flash`, then stops the server and cleans up.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -31,8 +31,11 @@ async function waitForReady(server) {
   let exited = false;
   server.once('exit', () => (exited = true));
   for (let waited = 0; waited < 120_000; waited += 100) {
-    const url = await readFile(readyFile, 'utf8').catch(() => undefined);
-    if (url !== undefined) return url.trim();
+    const ready = await readFile(readyFile, 'utf8').catch(() => undefined);
+    if (ready !== undefined) {
+      const [url, root] = ready.trim().split('\n');
+      return { url, root };
+    }
     if (exited) throw new Error('romctl serve-demo stopped before it was ready');
     await sleep(100);
   }
@@ -45,7 +48,17 @@ const server = spawn(process.execPath, [romctl, 'serve-demo', '--ready-file', re
 let code = 0;
 try {
   const registry = await waitForReady(server);
-  const fetched = await run(['fetch', 'nikel', '--registry', registry, '--cache', cache]);
+  // the demo registry is signed with keys made at its start; its root.json is what the client trusts
+  const fetched = await run([
+    'fetch',
+    'nikel',
+    '--registry',
+    registry.url,
+    '--registry-root',
+    registry.root,
+    '--cache',
+    cache,
+  ]);
   code = fetched.code;
   const help = await new Promise((resolve) => {
     const child = spawn(process.execPath, [romctl, '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { openRegistry } from '../registry/registry.js';
 import { requireDevice } from '../registry/resolve-device.js';
 import { buildDemoPackage, demoBundle } from './package.js';
-import { writeDemoRegistry } from './registry.js';
+import { publishDemoRegistry, writeDemoRegistry } from './registry.js';
 import { serveFolder } from './server.js';
 
 export interface DemoOptions {
@@ -17,7 +17,10 @@ export interface DemoOptions {
 }
 
 export interface RunningDemo {
+  /** a signed registry: give `rootFile` with --registry-root */
   registryUrl: string;
+  /** the root.json the demo registry is signed under (fresh keys every run) */
+  rootFile: string;
   /** the zip's url */
   packageUrl: string;
   dir: string;
@@ -27,8 +30,9 @@ export interface RunningDemo {
 }
 
 /**
- * Builds the demo package and registry, then serves both on 127.0.0.1: `<origin>/files/<zip>` and the registry
- * tree at `<origin>/registry/`. The device profile is the embedded registry's.
+ * Builds the demo package and registry, then serves both on 127.0.0.1: `<origin>/files/<zip>` and the registry,
+ * signed with keys made for this run and published as a static tree, at `<origin>/registry/`.
+ * The device profile is the embedded registry's.
  */
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const owned = options.dir === undefined;
@@ -36,18 +40,27 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   try {
     const embedded = await openRegistry({ env: {} });
     const profile = await embedded.device(requireDevice(embedded, options.codename ?? 'nikel'));
-    await rm(join(dir, 'files'), { recursive: true, force: true });
-    await rm(join(dir, 'registry'), { recursive: true, force: true });
-    await mkdir(join(dir, 'files'), { recursive: true });
+    // only www/ is served: the signing keys and the registry's source folder stay beside it
+    const www = join(dir, 'www');
+    await rm(www, { recursive: true, force: true });
+    await rm(join(dir, 'registry-src'), { recursive: true, force: true });
+    await mkdir(join(www, 'files'), { recursive: true });
     const name = `${profile.codename}_demo-1.0_sp-flash-tool.zip`;
-    const pkg = await buildDemoPackage(profile, join(dir, 'files'), name);
-    await rm(join(dir, 'files', 'rom'), { recursive: true, force: true });
-    const server = await serveFolder(dir, options.port ?? 0);
+    const pkg = await buildDemoPackage(profile, join(www, 'files'), name);
+    await rm(join(www, 'files', 'rom'), { recursive: true, force: true });
+    const server = await serveFolder(www, options.port ?? 0);
     const packageUrl = `${server.origin}/files/${name}`;
     const bundle = demoBundle(profile, pkg, packageUrl);
-    await writeDemoRegistry(join(dir, 'registry'), profile, [bundle]);
+    await writeDemoRegistry(join(dir, 'registry-src'), profile, [bundle]);
+    const signed = await publishDemoRegistry(join(dir, 'registry-src'), dir, join(www, 'registry')).catch(
+      async (error: unknown) => {
+        await server.close();
+        throw error;
+      },
+    );
     return {
       registryUrl: `${server.origin}/registry/`,
+      rootFile: signed.rootFile,
       packageUrl,
       dir,
       codename: profile.codename,

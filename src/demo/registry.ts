@@ -1,10 +1,14 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildIndex, indexText, INDEX_FILE } from '../registry/index-file.js';
+import { buildIndex, writeIndexFiles } from '../registry/index-file.js';
 import type { Bundle, DeviceProfile } from '../registry/model.js';
+import { generateKey, ROLES } from '../registry/trust/keys.js';
+import { METADATA_DIR } from '../registry/trust/metadata-files.js';
+import { publishRegistry } from '../registry/trust/publish.js';
+import { signRoot } from '../registry/trust/root.js';
 import { toYamlText } from '../registry/yaml-text.js';
 
-/** Writes a registry tree holding one device and its bundles, with its index, as a remote registry serves it. */
+/** Writes a registry folder holding one device and its bundles, with its index. */
 export async function writeDemoRegistry(
   root: string,
   profile: DeviceProfile,
@@ -20,5 +24,32 @@ export async function writeDemoRegistry(
       toYamlText(bundle, comment),
     );
   }
-  await writeFile(join(root, INDEX_FILE), indexText(buildIndex(root)));
+  writeIndexFiles(root, buildIndex(root));
+}
+
+export interface SignedDemoRegistry {
+  /** the static tree to serve */
+  tree: string;
+  /** the root.json a client must be given (`--registry-root`) */
+  rootFile: string;
+  /** the key folder `<dir>/keys`, made for this run only */
+  keys: string;
+}
+
+/**
+ * The demo's registry as romctl's maintainers would publish theirs: fresh ed25519 keys for the four roles,
+ * a signed root, then the registry folder published as a signed static tree.
+ */
+export async function publishDemoRegistry(
+  source: string,
+  dir: string,
+  tree: string,
+): Promise<SignedDemoRegistry> {
+  const keys = join(dir, 'keys');
+  await rm(keys, { recursive: true, force: true });
+  await rm(tree, { recursive: true, force: true });
+  for (const role of ROLES) await generateKey(keys, role);
+  await signRoot({ keys, tree });
+  await publishRegistry({ registry: source, tree, keys });
+  return { tree, rootFile: join(tree, METADATA_DIR, '1.root.json'), keys };
 }

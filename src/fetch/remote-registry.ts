@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { ExitCode, RomctlError } from '../errors.js';
 import type { DocumentCheck } from '../registry/index-file.js';
 import { INDEX_FILE } from '../registry/location.js';
-import type { IndexedDevice, RegistryIndex } from '../registry/model.js';
+import type { DeviceDetail, RegistryIndex, SearchEntry } from '../registry/model.js';
 import { Registry, type DocumentSource } from '../registry/registry.js';
 import { schemaCheck } from '../registry/validate.js';
 import { BlobCache } from './cache.js';
@@ -25,16 +25,17 @@ export interface RemoteRegistryOptions {
 const MAX_INDEX_BYTES = 32 << 20;
 const MAX_DOCUMENT_BYTES = 1 << 20;
 const TOKEN = '[A-Za-z0-9][A-Za-z0-9._-]*';
+const HASHES = new Set(['sha256', 'md5', 'md5-prefix', 'none']);
 const KINDS = new Set(['sp-flash-tool', 'fastboot-scatter', 'fastboot', 'recovery-zip', 'qualcomm-edl']);
 
 /**
- * A registry served as a static tree over HTTP: `index.json`, `devices/<codename>.yaml`,
- * `bundles/<codename>/<id>.yaml`. The index is read at once and every document when first needed, each with a
+ * A registry served as a static tree over HTTP: `index.json`, `index/<codename>.json`,
+ * `devices/<codename>.yaml`, `bundles/<codename>/<id>.yaml`. The index is read at once and every document when first needed, each with a
  * size limit and timeouts, checked against the schemas before use, and kept under the cache folder (reused
  * when the server answers 304 to its ETag). Anything wrong is a download/integrity failure (exit 3).
  *
- * Not yet trusted the way DESIGN §5 wants: signed TUF metadata (root, timestamp, snapshot pinning each
- * document's hash) belongs in `fetchDocument`; until then a registry URL is only as trustworthy as its server.
+ * Nothing here is signed: a registry URL read this way is only as trustworthy as its server, so openRegistry
+ * uses it only with `--insecure-registry`; signed registries are read by signed-registry.ts.
  */
 export async function openRemoteRegistry(
   url: string,
@@ -48,16 +49,16 @@ export async function openRemoteRegistry(
   );
   const fetchDocument = (file: string, maxBytes: number) =>
     fetchCached(base, mirror, file, maxBytes, options);
-  const index = checkedIndex(parseJson(await fetchDocument(INDEX_FILE, MAX_INDEX_BYTES), base), base);
+  const index = checkedIndex(parseIndexJson(await fetchDocument(INDEX_FILE, MAX_INDEX_BYTES), base), base);
   const source: DocumentSource = {
     read: (file) => fetchDocument(file, MAX_DOCUMENT_BYTES),
     where: (file) => new URL(file, base).href,
     invalidExit: ExitCode.download,
   };
-  return new Registry(base, index, remoteCheck, source);
+  return new Registry(base, index, { source, check: async () => remoteCheck, checkDetail: checkedDetail });
 }
 
-function registryBase(url: string): string {
+export function registryBase(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -75,7 +76,7 @@ function registryBase(url: string): string {
 }
 
 /** A remote document that breaks the schema is an integrity failure of that registry, not the user's input. */
-const remoteCheck: DocumentCheck = (kind, value, where) => {
+export const remoteCheck: DocumentCheck = (kind, value, where) => {
   const problems = schemaCheck(kind, value);
   if (problems.length > 0) {
     throw invalid(`not a valid ${kind} document: ${problems[0]}`, where);
@@ -89,7 +90,7 @@ function invalid(message: string, where: string): RomctlError {
   });
 }
 
-function parseJson(text: string, base: string): unknown {
+export function parseIndexJson(text: string, base: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -97,38 +98,64 @@ function parseJson(text: string, base: string): unknown {
   }
 }
 
-/** The index as the Registry needs it; every profile passes the device schema and every path stays in the tree. */
-function checkedIndex(value: unknown, base: string): RegistryIndex {
+/** The slim index as the Registry needs it: well-formed entries whose paths stay in the tree. */
+export function checkedIndex(value: unknown, base: string): RegistryIndex {
   const where = new URL(INDEX_FILE, base).href;
   const fail = (message: string) => invalid(`${INDEX_FILE}: ${message}`, where);
   const index = value as Partial<RegistryIndex> | null;
-  if (index === null || typeof index !== 'object' || index.version !== 1 || !Array.isArray(index.devices)) {
-    throw fail('not a version 1 registry index');
+  if (index === null || typeof index !== 'object' || index.version !== 2 || !Array.isArray(index.devices)) {
+    throw fail('not a version 2 registry index');
   }
   index.devices.forEach((device: unknown, i) => {
-    const problem = deviceEntryProblem(device);
+    const problem = searchEntryProblem(device);
     if (problem !== undefined) throw fail(`devices[${i}]: ${problem}`);
   });
   return index as RegistryIndex;
 }
 
-function deviceEntryProblem(value: unknown): string | undefined {
+function searchEntryProblem(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return 'not an object';
-  const device = value as Partial<IndexedDevice>;
+  const device = value as Partial<SearchEntry>;
   const codename = device.codename;
   if (typeof codename !== 'string' || !new RegExp(`^${TOKEN}$`).test(codename)) return 'bad codename';
   if (typeof device.file !== 'string' || !new RegExp(`^devices/${TOKEN}\\.ya?ml$`).test(device.file)) {
     return `${codename}: bad file`;
   }
   const strings = (list: unknown) => Array.isArray(list) && list.every((item) => typeof item === 'string');
-  if (!strings(device.aliases) || !strings(device.names))
-    return `${codename}: aliases and names must be lists`;
-  const profileProblem = schemaCheck('device', device.profile)[0];
-  if (profileProblem !== undefined) return `${codename}: profile ${profileProblem}`;
-  if (device.profile?.codename !== codename) return `${codename}: the profile is for another codename`;
-  if (!Array.isArray(device.bundles)) return `${codename}: bundles must be a list`;
+  if (
+    !strings(device.aliases) ||
+    !strings(device.names) ||
+    !(device.lookAlikes === undefined || strings(device.lookAlikes))
+  )
+    return `${codename}: aliases, names and look-alikes must be lists`;
+  const orNull = (item: unknown) => item === null || typeof item === 'string';
+  if (
+    !orNull(device.vendor) ||
+    !orNull(device.chip) ||
+    !orNull(device.hwCode) ||
+    typeof device.platform !== 'string'
+  ) {
+    return `${codename}: vendor, platform, chip and hw code must be text`;
+  }
+  return undefined;
+}
+
+/** A device's detail (index/<codename>.json) as the Registry needs it: the profile passes the device schema. */
+export const checkedDetail = (entry: SearchEntry, value: unknown, where: string): DeviceDetail => {
+  const problem = detailProblem(entry.codename, value);
+  if (problem !== undefined) throw invalid(`${entry.codename}: ${problem}`, where);
+  return value as DeviceDetail;
+};
+
+function detailProblem(codename: string, value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return 'not an object';
+  const detail = value as Partial<DeviceDetail>;
+  const profileProblem = schemaCheck('device', detail.profile)[0];
+  if (profileProblem !== undefined) return `profile ${profileProblem}`;
+  if (detail.profile?.codename !== codename) return 'the profile is for another codename';
+  if (!Array.isArray(detail.bundles)) return 'bundles must be a list';
   const bundleFile = new RegExp(`^bundles/${codename.replace(/\./g, '\\.')}/${TOKEN}\\.ya?ml$`);
-  for (const bundle of device.bundles as unknown[]) {
+  for (const bundle of detail.bundles as unknown[]) {
     const entry = (bundle ?? {}) as Record<string, unknown>;
     const ok =
       typeof entry.id === 'string' &&
@@ -138,8 +165,9 @@ function deviceEntryProblem(value: unknown): string | undefined {
       typeof entry.kind === 'string' &&
       KINDS.has(entry.kind) &&
       typeof entry.content === 'boolean' &&
+      HASHES.has(entry.hashes as string) &&
       ['region', 'branch', 'date'].every((key) => entry[key] === null || typeof entry[key] === 'string');
-    if (!ok) return `${codename}: bad bundle entry ${JSON.stringify(entry.id ?? null)}`;
+    if (!ok) return `bad bundle entry ${JSON.stringify(entry.id ?? null)}`;
   }
   return undefined;
 }

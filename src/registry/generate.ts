@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { formatHwCode, hwCodeOfChip } from './chips.js';
 import { deriveDevices, variantsFromEmiBlock } from './derive.js';
 import { uniqueIds } from './file-facts.js';
-import { buildIndex, INDEX_FILE, indexText } from './index-file.js';
+import { buildIndex, writeIndexFiles } from './index-file.js';
 import type { Bundle, DeviceProfile } from './model.js';
 import { toYamlText } from './yaml-text.js';
 
@@ -126,6 +126,6 @@ export function generateRegistry({ corpusDir, overlaysFile, outDir }: GenerateOp
   for (const bundle of bundles) {
     writeFileSync(join(outDir, 'bundles', 'nikel', `${bundle.id}.yaml`), toYamlText(bundle, HEADER));
   }
-  writeFileSync(join(outDir, INDEX_FILE), indexText(buildIndex(outDir)));
+  writeIndexFiles(outDir, buildIndex(outDir));
   return { devices: profiles.size, bundles: bundles.length };
 }

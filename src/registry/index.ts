@@ -3,7 +3,7 @@ export { chipsOfHwCode, formatHwCode, hwCodeOfChip, parseHwCode } from './chips.
 export { matchingBundles, resolveBundle, type BundleQuery } from './bundles.js';
 export { deviceLabel, toDeviceFacts, variantMemory, withVendor } from './device-facts.js';
 export { layoutsFromScatter, variantsFromBloader } from './file-facts.js';
-export { buildIndex, indexText, INDEX_FILE } from './index-file.js';
+export { buildIndex, indexFiles, indexText, INDEX_FILE, writeIndexFiles } from './index-file.js';
 export { lintRegistry, type LintProblem } from './lint.js';
 export { embeddedRegistryDir, registryLocation } from './location.js';
 export type * from './model.js';

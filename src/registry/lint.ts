@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { formatHwCode, hwCodeOfChip, parseHwCode } from './chips.js';
-import { buildIndex, INDEX_FILE, indexText, listYaml } from './index-file.js';
+import { buildIndex, indexFiles, INDEX_FILE, listYaml } from './index-file.js';
 import type { Bundle, DeviceProfile } from './model.js';
 import { schemaCheck } from './validate.js';
 
@@ -114,9 +114,11 @@ export function lintRegistry(root: string): LintProblem[] {
     }
   }
   lintBundles(root, codenames, problems);
-  const indexPath = join(root, INDEX_FILE);
-  if (existsSync(indexPath) && problems.length === 0 && readFileSync(indexPath, 'utf8') !== indexText(buildIndex(root))) {
-    problems.push({ file: INDEX_FILE, message: 'out of date with the YAML documents: run romctl registry index' });
+  if (existsSync(join(root, INDEX_FILE)) && problems.length === 0) {
+    const stale = [...indexFiles(buildIndex(root))].find(
+      ([file, text]) => !existsSync(join(root, file)) || readFileSync(join(root, file), 'utf8') !== text,
+    );
+    if (stale) problems.push({ file: stale[0], message: 'out of date with the YAML documents: run romctl registry index' });
   }
   return problems;
 }

@@ -5,6 +5,13 @@ import { ExitCode, RomctlError } from '../errors.js';
 /** what search and listing read first (written by `romctl registry index`) */
 export const INDEX_FILE = 'index.json';
 
+/** where each device's profile and releases are kept, beside the slim index */
+export const DETAIL_DIR = 'index';
+
+export function detailFile(codename: string): string {
+  return `${DETAIL_DIR}/${codename}.json`;
+}
+
 /** The registry shipped in the package: `registry/` at the package root, two levels above src/registry or dist/registry. */
 export function embeddedRegistryDir(): string {
   return fileURLToPath(new URL('../../registry', import.meta.url));

@@ -122,13 +122,17 @@ export interface Bundle {
   source: string;
 }
 
-/** registry/index.json: what search and listing need without parsing every YAML document. */
+/**
+ * registry/index.json: the slim list search and lookup read (codename, aliases, names, chip, hw code), small
+ * even for 10,000 devices; each device's profile and releases are in `index/<codename>.json`, read only when
+ * that device is asked for.
+ */
 export interface RegistryIndex {
-  version: 1;
-  devices: IndexedDevice[];
+  version: 2;
+  devices: SearchEntry[];
 }
 
-export interface IndexedDevice {
+export interface SearchEntry {
   codename: string;
   file: string;
   aliases: string[];
@@ -137,10 +141,20 @@ export interface IndexedDevice {
   platform: DevicePlatform;
   chip: string | null;
   hwCode: string | null;
-  bundles: IndexedBundle[];
-  /** the whole profile, so `info`, `search` and `check --device` never need the YAML parser */
-  profile: DeviceProfile;
+  /** codenames the profile names as look-alikes (absent when none), so search loads only profiles that have some */
+  lookAlikes?: string[];
+  /** every text search matches against, squashed (lowercase letters and digits) and space-separated */
+  terms: string;
 }
+
+/** index/<codename>.json: the whole profile and the release list, so `info` and `fetch` need no YAML parser. */
+export interface DeviceDetail {
+  profile: DeviceProfile;
+  bundles: IndexedBundle[];
+}
+
+/** One device with its detail: what `info`, `fetch` and `check --device` work with. */
+export interface IndexedDevice extends SearchEntry, DeviceDetail {}
 
 export interface IndexedBundle {
   id: string;
@@ -152,4 +166,8 @@ export interface IndexedBundle {
   date: string | null;
   /** the bundle lists content hashes (scatter, preloader, images) the device rules can recognise */
   content: boolean;
+  /** how its downloads can be checked: the weakest of its files (`md5-prefix`: only the vendor's file name) */
+  hashes: BundleHashes;
 }
+
+export type BundleHashes = 'sha256' | 'md5' | 'md5-prefix' | 'none';

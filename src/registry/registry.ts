@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, RomctlError, type ExitCodeValue } from '../errors.js';
 import type { DocumentCheck } from './index-file.js';
-import { givenRegistry, INDEX_FILE, isRegistryUrl, registryLocation } from './location.js';
-import type { Bundle, DeviceProfile, IndexedDevice, RegistryIndex } from './model.js';
+import { detailFile, givenRegistry, INDEX_FILE, isRegistryUrl, registryLocation } from './location.js';
+import type { Bundle, DeviceDetail, DeviceProfile, IndexedDevice, RegistryIndex, SearchEntry } from './model.js';
 
 export interface OpenRegistryOptions {
   /** a registry folder or URL (`--registry`); default ROMCTL_REGISTRY, then the embedded registry */
@@ -11,6 +11,10 @@ export interface OpenRegistryOptions {
   env?: NodeJS.ProcessEnv;
   /** where a URL registry's documents are kept (`--cache`); default the download cache's folder */
   cacheDir?: string;
+  /** the root.json trusted for a URL registry (`--registry-root`); default ROMCTL_REGISTRY_ROOT, then the shipped one */
+  trustedRoot?: string;
+  /** read a URL registry without signed metadata (`--insecure-registry`) */
+  insecure?: boolean;
 }
 
 /** Where a registry's documents come from: a folder (the default) or a remote registry's mirror. */
@@ -31,29 +35,56 @@ function folderSource(root: string): DocumentSource {
   };
 }
 
+/** What a signed registry vouches for beyond its documents: the firmware files its targets metadata pins. */
+export interface SignedTargets {
+  /** the trusted root.json the registry's metadata was verified from */
+  root: string;
+  /** the signed length and sha256 of a target, undefined when the targets metadata does not list it */
+  file(path: string): Promise<{ length: number; sha256: string } | undefined>;
+}
+
+/** How a registry reads a device's detail and checks its documents; every part has a folder default. */
+export interface RegistryParts {
+  /** where documents come from; default the registry folder */
+  source?: DocumentSource;
+  /** the schema check for documents read as YAML (loaded on first use); none for a trusted folder */
+  check?: () => Promise<DocumentCheck>;
+  /** a device's profile and releases; default `index/<codename>.json` from the source, checked by `checkDetail` */
+  detail?: (entry: SearchEntry) => Promise<DeviceDetail>;
+  /** checks a detail document read from the source (remote registries); throws a RomctlError */
+  checkDetail?: (entry: SearchEntry, value: unknown, where: string) => DeviceDetail;
+  /** set for a registry read through signed metadata (src/fetch/signed-registry.ts) */
+  signed?: SignedTargets;
+}
+
 /**
- * A registry folder, read lazily: the index (registry/index.json, or built by reading the folder when it has
- * none) answers search and listing; a device's or bundle's YAML is parsed only when asked for. The embedded
- * registry is checked by `romctl registry lint` (run by the tests); a folder given by the user is validated
- * against the schemas as its documents are read.
+ * A registry read lazily: the slim index (index.json) answers search and lookup; a device's profile and
+ * releases (index/<codename>.json) are read only when that device is asked for, and a bundle's YAML only when
+ * it is fetched. Neither the YAML parser nor the schema compiler is on the path of `search` and `info`. The
+ * embedded registry is checked by `romctl registry lint` (run by the tests); `romctl registry index` checks
+ * the documents it indexes; a folder without an index is checked against the schemas as it is read.
  */
 export class Registry {
-  private profiles = new Map<string, DeviceProfile>();
+  private details = new Map<string, Promise<IndexedDevice>>();
   private yaml: typeof import('yaml') | undefined;
+  private readonly source: DocumentSource;
+  readonly signed: SignedTargets | undefined;
 
   constructor(
     readonly root: string,
     readonly index: RegistryIndex,
-    private readonly validate: DocumentCheck | null,
-    private readonly source: DocumentSource = folderSource(root),
-  ) {}
+    private readonly parts: RegistryParts = {},
+  ) {
+    this.source = parts.source ?? folderSource(root);
+    this.signed = parts.signed;
+  }
 
-  devices(): readonly IndexedDevice[] {
+  devices(): readonly SearchEntry[] {
     return this.index.devices;
   }
 
   /** The index entry for a codename or alias (case-insensitive), or undefined. */
-  find(name: string): IndexedDevice | undefined {
+  find(name: string): SearchEntry | undefined {
     const wanted = name.toLowerCase();
     return (
       this.index.devices.find((device) => device.codename.toLowerCase() === wanted) ??
@@ -61,18 +92,55 @@ export class Registry {
     );
   }
 
-  async device(entry: IndexedDevice): Promise<DeviceProfile> {
-    const cached = this.profiles.get(entry.codename) ?? (this.validate ? undefined : entry.profile);
-    if (cached) return cached;
-    const profile = (await this.readYaml(entry.file, 'device')) as DeviceProfile;
-    this.profiles.set(entry.codename, profile);
-    return profile;
+  /** The device with its profile and releases (read once). */
+  entry(entry: SearchEntry): Promise<IndexedDevice> {
+    let full = this.details.get(entry.codename);
+    if (!full) {
+      full = (this.parts.detail ?? ((wanted) => this.readDetail(wanted)))(entry).then((detail) => ({
+        ...entry,
+        ...detail,
+      }));
+      this.details.set(entry.codename, full);
+    }
+    return full;
   }
 
-  async bundle(entry: IndexedDevice, id: string): Promise<Bundle> {
-    const indexed = entry.bundles.find((bundle) => bundle.id === id);
+  async device(entry: SearchEntry): Promise<DeviceProfile> {
+    return (await this.entry(entry)).profile;
+  }
+
+  async bundle(entry: SearchEntry, id: string): Promise<Bundle> {
+    const indexed = (await this.entry(entry)).bundles.find((bundle) => bundle.id === id);
     if (!indexed) throw new RomctlError(`${entry.codename} has no bundle ${id}`, { where: this.root });
     return (await this.readYaml(indexed.file, 'bundle')) as Bundle;
+  }
+
+  private async readDetail(entry: SearchEntry): Promise<DeviceDetail> {
+    const file = detailFile(entry.codename);
+    const where = this.source.where(file);
+    let value: unknown;
+    try {
+      value = JSON.parse(await this.source.read(file));
+    } catch (error) {
+      if (error instanceof RomctlError) throw error;
+      throw new RomctlError(`cannot read the device's index entry: ${(error as Error).message.split('\n')[0]}`, {
+        where,
+        exitCode: this.source.invalidExit,
+        hint: 'the index is missing or stale: run romctl registry index on the registry folder',
+        cause: error,
+      });
+    }
+    const detail = this.parts.checkDetail ? this.parts.checkDetail(entry, value, where) : (value as DeviceDetail);
+    if (this.parts.check && !this.parts.source && this.editedSinceIndexed(entry)) {
+      // a user's folder whose profile was edited after `registry index`: the YAML is the truth
+      return { ...detail, profile: (await this.readYaml(entry.file, 'device')) as DeviceProfile };
+    }
+    return detail;
+  }
+
+  private editedSinceIndexed(entry: SearchEntry): boolean {
+    const modified = (file: string) => statSync(join(this.root, file), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    return modified(entry.file) > modified(detailFile(entry.codename));
   }
 
   private async readYaml(file: string, kind: 'device' | 'bundle'): Promise<unknown> {
@@ -90,7 +158,7 @@ export class Registry {
         cause: error,
       });
     }
-    this.validate?.(kind, value, path);
+    if (this.parts.check) (await this.parts.check())(kind, value, path);
     return value;
   }
 }
@@ -98,7 +166,7 @@ export class Registry {
 function readIndex(root: string): RegistryIndex | undefined {
   try {
     const index = JSON.parse(readFileSync(join(root, INDEX_FILE), 'utf8')) as RegistryIndex;
-    if (index.version !== 1 || !Array.isArray(index.devices)) throw new Error('not a version 1 registry index');
+    if (index.version !== 2 || !Array.isArray(index.devices)) throw new Error('not a version 2 registry index');
     return index;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -112,14 +180,36 @@ function readIndex(root: string): RegistryIndex | undefined {
 export async function openRegistry(options: OpenRegistryOptions = {}): Promise<Registry> {
   const given = givenRegistry(options.dir, options.env);
   if (given !== undefined && isRegistryUrl(given)) {
-    const { openRemoteRegistry } = await import('../fetch/remote-registry.js');
-    return openRemoteRegistry(given, { cacheDir: options.cacheDir, env: options.env });
+    if (options.insecure) {
+      const { openRemoteRegistry } = await import('../fetch/remote-registry.js');
+      return openRemoteRegistry(given, { cacheDir: options.cacheDir, env: options.env });
+    }
+    const { openSignedRegistry, registryBase } = await import('../fetch/signed-registry.js');
+    return openSignedRegistry(registryBase(given), {
+      trustedRoot: options.trustedRoot ?? ((options.env ?? process.env).ROMCTL_REGISTRY_ROOT || undefined),
+      cacheDir: options.cacheDir,
+      env: options.env,
+    });
   }
   const root = registryLocation(options.dir, options.env);
   const userGiven = options.dir !== undefined || Boolean((options.env ?? process.env).ROMCTL_REGISTRY);
+  const index = readIndex(root);
+  if (index !== undefined) {
+    return new Registry(root, index, userGiven ? { check: schemaChecker } : {});
+  }
+  // no index: the folder is read and checked now, and its details kept in memory
   const check = userGiven ? await schemaChecker() : undefined;
-  const index = readIndex(root) ?? (await import('./index-file.js')).buildIndex(root, check);
-  return new Registry(root, index, check ?? null);
+  const { buildIndex, searchEntry } = await import('./index-file.js');
+  const built = buildIndex(root, check);
+  const byCodename = new Map(built.devices.map((device) => [device.codename, device]));
+  return new Registry(
+    root,
+    { version: 2, devices: built.devices.map(searchEntry) },
+    {
+      ...(check ? { check: async () => check } : {}),
+      detail: async (entry) => byCodename.get(entry.codename) as IndexedDevice,
+    },
+  );
 }
 
 /** A user's registry is checked against the schemas as it is read: a broken document is bad input, not a crash. */

@@ -1,12 +1,12 @@
 import { ExitCode, RomctlError } from '../errors.js';
 import type { DeviceFacts } from '../check/facts.js';
 import { toDeviceFacts } from './device-facts.js';
-import type { DeviceProfile, IndexedDevice } from './model.js';
+import type { DeviceProfile, SearchEntry } from './model.js';
 import type { Registry } from './registry.js';
 import { suggestCodenames } from './search.js';
 
 /** The index entry for a codename or alias; an unknown one is bad input with the nearest codenames as hint. */
-export function requireDevice(registry: Registry, codename: string): IndexedDevice {
+export function requireDevice(registry: Registry, codename: string): SearchEntry {
   const entry = registry.find(codename);
   if (entry) return entry;
   const near = suggestCodenames(registry.devices(), codename);
@@ -24,8 +24,8 @@ export async function deviceFactsFor(registry: Registry, spec: string): Promise<
   const at = spec.indexOf('@');
   const codename = at < 0 ? spec : spec.slice(0, at);
   const variant = at < 0 ? undefined : spec.slice(at + 1);
-  const entry = requireDevice(registry, codename);
-  const profile = await registry.device(entry);
+  const entry = await registry.entry(requireDevice(registry, codename));
+  const { profile } = entry;
   if (variant !== undefined && !(profile.variants ?? []).some((known) => known.id === variant)) {
     const ids = (profile.variants ?? []).map((known) => known.id);
     throw new RomctlError(`${profile.codename} has no memory variant '${variant}'`, {

@@ -1,8 +1,8 @@
 import { chipsOfHwCode, parseHwCode } from './chips.js';
-import type { IndexedDevice } from './model.js';
+import type { SearchEntry } from './model.js';
 
 export interface SearchHit {
-  device: IndexedDevice;
+  device: SearchEntry;
   /** higher is better */
   score: number;
   /** what matched: `codename`, `alias nikel_global`, `name "Redmi Note 4"`, `chip MT6797`, `hw code 0x279` */
@@ -10,6 +10,18 @@ export interface SearchHit {
 }
 
 const squash = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '');
+
+/** The index's `terms` of a device: what a query must be contained in for anything but a near miss to match. */
+export function searchTerms(device: Omit<SearchEntry, 'terms'>): string {
+  const vendor = squash(device.vendor ?? '');
+  const names = device.names.map(squash);
+  return [device.codename, ...device.aliases, device.chip ?? '']
+    .map(squash)
+    .concat(names, vendor === '' ? [] : names.map((name) => vendor + name))
+    .filter(Boolean)
+    .join(' ');
+}
+const plainCompare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Edit distance, bounded: anything beyond `limit` is reported as limit + 1. */
 function distance(a: string, b: string, limit: number): number {
@@ -32,9 +44,8 @@ function distance(a: string, b: string, limit: number): number {
   return (rows[a.length] as number[])[b.length] as number;
 }
 
-function scoreText(query: string, text: string, fuzzy: boolean): number {
-  const q = squash(query);
-  const t = squash(text);
+/** How well the squashed text `t` matches the squashed query `q`: exact, prefix, contained, or (when `fuzzy`) a near miss. */
+function scoreText(q: string, t: string, fuzzy: boolean): number {
   if (q === '' || t === '') return 0;
   if (q === t) return 100;
   if (t.startsWith(q)) return 80;
@@ -44,42 +55,65 @@ function scoreText(query: string, text: string, fuzzy: boolean): number {
   return limit > 0 && distance(q, t, limit) <= limit ? 40 : 0;
 }
 
-/** [text, what it is, near misses count] — a chip one digit off is another chip, not a typo */
-function candidates(device: IndexedDevice): [string, string, boolean][] {
-  return [
-    [device.codename, 'codename', true],
-    ...device.aliases.map((alias): [string, string, boolean] => [alias, `alias ${alias}`, true]),
-    ...device.names.map((name): [string, string, boolean] => [name, `name "${name}"`, true]),
-    ...device.names.map((name): [string, string, boolean] => [`${device.vendor ?? ''} ${name}`, `name "${name}"`, true]),
-    ...(device.chip ? [[device.chip, `chip ${device.chip}`, false] as [string, string, boolean]] : []),
-  ];
+/**
+ * The best match of one device: codename, aliases, names (alone and after the vendor) with near misses,
+ * the chip without (a chip one digit off is another chip, not a typo). Written as plain loops: it runs for
+ * every device of the registry, and building candidate lists for 10,000 devices costs more than the search.
+ */
+function bestHit(device: SearchEntry, q: string, hwCode: number | undefined, fuzzy: boolean): SearchHit | undefined {
+  let score = 0;
+  let matched = '';
+  if (hwCode !== undefined && device.hwCode !== null && parseHwCode(device.hwCode) === hwCode) {
+    score = 90;
+    matched = `hw code ${device.hwCode} (${chipsOfHwCode(hwCode).join('/') || device.chip})`;
+  }
+  let found = scoreText(q, squash(device.codename), fuzzy);
+  if (found > score) [score, matched] = [found, 'codename'];
+  for (const alias of device.aliases) {
+    found = scoreText(q, squash(alias), fuzzy);
+    if (found > score) [score, matched] = [found, `alias ${alias}`];
+  }
+  const vendor = device.names.length > 0 ? squash(device.vendor ?? '') : '';
+  for (const name of device.names) {
+    const squashed = squash(name);
+    found = Math.max(scoreText(q, squashed, fuzzy), scoreText(q, vendor + squashed, fuzzy));
+    if (found > score) [score, matched] = [found, `name "${name}"`];
+  }
+  if (device.chip) {
+    found = scoreText(q, squash(device.chip), false);
+    if (found > score) [score, matched] = [found, `chip ${device.chip}`];
+  }
+  return score > 0 ? { device, score, matched } : undefined;
+}
+
+function collectHits(devices: readonly SearchEntry[], query: string, hwCode: number | undefined, fuzzy: boolean): SearchHit[] {
+  const q = squash(query);
+  const hits: SearchHit[] = [];
+  for (const device of devices) {
+    // without near misses or a hw code, only a device whose terms contain the query can match
+    if (!fuzzy && hwCode === undefined && !device.terms.includes(q)) continue;
+    const hit = bestHit(device, q, hwCode, fuzzy);
+    if (hit) hits.push(hit);
+  }
+  return hits;
 }
 
 /**
  * Devices for a free-text query: codename, alias, marketing name (with or without the vendor), chip, or hw
- * code (`0x279` also finds every chip sharing it). Case and punctuation are ignored; near misses are found.
+ * code (`0x279` also finds every chip sharing it). Case and punctuation are ignored; near misses are found
+ * when nothing contains the query (looked for only then: edit distances over 10,000 devices cost).
  */
-export function searchDevices(devices: readonly IndexedDevice[], query: string): SearchHit[] {
+export function searchDevices(devices: readonly SearchEntry[], query: string): SearchHit[] {
   const hwCode = /^0x[0-9a-f]{1,4}$/i.test(query.trim()) ? parseHwCode(query) : undefined;
-  const hits: SearchHit[] = [];
-  for (const device of devices) {
-    let best: SearchHit | undefined;
-    if (hwCode !== undefined && device.hwCode !== null && parseHwCode(device.hwCode) === hwCode) {
-      best = { device, score: 90, matched: `hw code ${device.hwCode} (${chipsOfHwCode(hwCode).join('/') || device.chip})` };
-    }
-    for (const [text, what, fuzzy] of candidates(device)) {
-      const score = scoreText(query, text, fuzzy);
-      if (score > (best?.score ?? 0)) best = { device, score, matched: what };
-    }
-    if (best) hits.push(best);
-  }
-  hits.sort((a, b) => b.score - a.score || a.device.codename.localeCompare(b.device.codename));
+  let hits = collectHits(devices, query, hwCode, false);
+  if (!hits.some((hit) => hit.score >= 60)) hits = collectHits(devices, query, hwCode, true);
+  hits.sort((a, b) => b.score - a.score || plainCompare(a.device.codename, b.device.codename));
   // near misses only when nothing contains the query
   return (hits[0]?.score ?? 0) >= 60 ? hits.filter((hit) => hit.score >= 60) : hits;
 }
 
 /** Codenames close to a mistyped one, best first, for "unknown codename" errors. */
-export function suggestCodenames(devices: readonly IndexedDevice[], name: string, count = 3): string[] {
+export function suggestCodenames(devices: readonly SearchEntry[], name: string, count = 3): string[] {
   return searchDevices(devices, name.replace(/@.*$/, ''))
     .slice(0, count)
     .map((hit) => hit.device.codename);

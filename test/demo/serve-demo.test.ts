@@ -8,6 +8,7 @@ import { runCli, type CliRun } from '../helpers/run-cli.js';
 
 let dir = '';
 let registryUrl = '';
+let rootFile = '';
 let serving: Promise<CliRun>;
 
 /** `romctl serve-demo` runs in this process until the SIGTERM the last test sends. */
@@ -16,7 +17,8 @@ beforeAll(async () => {
   const readyFile = join(dir, 'ready');
   serving = runCli(['serve-demo', '--dir', join(dir, 'serve'), '--ready-file', readyFile]);
   for (let i = 0; i < 600 && registryUrl === ''; i++) {
-    registryUrl = (await readFile(readyFile, 'utf8').catch(() => '')).trim();
+    const ready = (await readFile(readyFile, 'utf8').catch(() => '')).trim();
+    [registryUrl = '', rootFile = ''] = ready === '' ? [] : ready.split('\n');
     if (registryUrl === '') await sleep(50);
   }
 }, 60_000);
@@ -26,14 +28,20 @@ afterAll(async () => {
 });
 
 describe('romctl serve-demo', () => {
-  it('serves a registry index naming the demo bundle', async () => {
+  it('serves a signed registry naming the demo bundle, and not its keys', async () => {
     expect(registryUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/registry\/$/);
-    const index = (await (await fetch(new URL('index.json', registryUrl))).json()) as {
-      devices: { codename: string; bundles: { id: string }[] }[];
+    const timestamp = (await (await fetch(new URL('metadata/timestamp.json', registryUrl))).json()) as {
+      signed: { _type: string; version: number };
+      signatures: unknown[];
     };
-    expect(
-      index.devices.map((device) => [device.codename, device.bundles.map((bundle) => bundle.id)]),
-    ).toEqual([['nikel', ['demo-1.0']]]);
+    expect(timestamp.signed).toMatchObject({ _type: 'timestamp', version: 1 });
+    expect(timestamp.signatures).toHaveLength(1);
+    expect(JSON.parse(await readFile(rootFile, 'utf8'))).toMatchObject({
+      signed: { _type: 'root', version: 1 },
+    });
+    const origin = new URL(registryUrl).origin;
+    expect((await fetch(`${origin}/keys/`)).status).toBe(404);
+    expect((await fetch(`${origin}/%2e%2e/keys/timestamp`)).status).toBe(404);
   });
 
   it('serves the package with byte ranges, and nothing outside its folder', async () => {
@@ -55,7 +63,17 @@ describe('romctl serve-demo', () => {
 
   it('is what romctl fetch nikel --registry <url> fetches, verifies and passes for nikel', async () => {
     const cache = join(dir, 'cache');
-    const run = await runCli(['fetch', 'nikel', '--registry', registryUrl, '--cache', cache]);
+    const run = await runCli([
+      'fetch',
+      'nikel',
+      '--registry',
+      registryUrl,
+      '--registry-root',
+      rootFile,
+      '--cache',
+      cache,
+    ]);
+    expect(run.stderr).toContain('registry signed, verified');
     expect(run.stderr).toContain('check --device nikel: PASS');
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(join(cache, 'bundles', 'nikel', 'demo-1.0'));
@@ -66,8 +84,10 @@ describe('romctl serve-demo', () => {
     process.emit('SIGTERM');
     const run = await serving;
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`registry  ${registryUrl}`);
-    expect(run.stdout).toContain(`try:      romctl fetch nikel --registry ${registryUrl} --cache <dir>`);
+    expect(run.stdout).toContain(`registry  ${registryUrl} (signed; root ${rootFile})`);
+    expect(run.stdout).toContain(
+      `try:      romctl fetch nikel --registry ${registryUrl} --registry-root ${rootFile} --cache <dir>`,
+    );
     await expect(fetch(registryUrl)).rejects.toThrow();
   });
 });

@@ -7,6 +7,9 @@ import { writeDemoRegistry } from '../../src/demo/registry.js';
 import { serveFolder, type StaticServer } from '../../src/demo/server.js';
 import { openRegistry, requireDevice } from '../../src/registry/index.js';
 import type { Bundle, DeviceProfile } from '../../src/registry/model.js';
+import { generateKey, ROLES } from '../../src/registry/trust/keys.js';
+import { publishRegistry } from '../../src/registry/trust/publish.js';
+import { signRoot } from '../../src/registry/trust/root.js';
 
 export interface BundleServer {
   root: string;
@@ -15,11 +18,22 @@ export interface BundleServer {
   pkg: DemoPackage;
   /** the demo bundle, its url pointing at the server */
   bundle: Bundle;
-  /** serves a registry holding `bundles` for nikel; returns its URL */
+  /** the key folder every signed registry of the fixture is published with (made by the fixture) */
+  keys: string;
+  /** the root.json those registries are signed under: give it with --registry-root */
+  rootFile: string;
+  /** serves a signed registry holding `bundles` for nikel (romctl registry publish); returns its URL */
   registry(name: string, bundles: Bundle[]): Promise<string>;
+  /** the registry folder behind `registry(name)`, as the maintainer edits it before publishing again */
+  source(name: string): string;
+  /** serves an unsigned registry tree (no TUF metadata), for --insecure-registry; returns its URL */
+  unsigned(name: string, bundles: Bundle[]): Promise<string>;
 }
 
-/** One generated nikel package (zip) served on 127.0.0.1 for the whole file, and registries made on demand. */
+/**
+ * One generated nikel package (zip) served on 127.0.0.1 for the whole file, and registries made on demand:
+ * signed ones published with keys made here, or unsigned trees.
+ */
 export function useBundleServer(): BundleServer {
   const fixture = {} as BundleServer;
   beforeAll(async () => {
@@ -37,7 +51,23 @@ export function useBundleServer(): BundleServer {
       fixture.pkg,
       `${fixture.server.origin}/files/nikel_demo.zip`,
     );
+    fixture.keys = join(fixture.root, 'keys');
+    for (const role of ROLES) await generateKey(fixture.keys, role);
+    const template = join(fixture.root, 'root-template');
+    await signRoot({ keys: fixture.keys, tree: template });
+    fixture.rootFile = join(template, 'metadata', '1.root.json');
+    fixture.source = (name) => join(fixture.root, 'sources', name);
     fixture.registry = async (name, bundles) => {
+      await writeDemoRegistry(fixture.source(name), fixture.profile, bundles);
+      const tree = join(fixture.root, name);
+      await mkdir(join(tree, 'metadata'), { recursive: true });
+      for (const file of ['1.root.json', 'root.json']) {
+        await copyFile(fixture.rootFile, join(tree, 'metadata', file));
+      }
+      await publishRegistry({ registry: fixture.source(name), tree, keys: fixture.keys });
+      return `${fixture.server.origin}/${name}/`;
+    };
+    fixture.unsigned = async (name, bundles) => {
       await writeDemoRegistry(join(fixture.root, name), fixture.profile, bundles);
       return `${fixture.server.origin}/${name}/`;
     };

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RomctlError } from '../../src/errors.js';
 import { openRemoteRegistry } from '../../src/fetch/remote-registry.js';
 import { openRegistry, requireDevice } from '../../src/registry/index.js';
+import { mutate } from '../helpers/mutate-json.js';
 
-/** What the fuzzed registry server answers: index.json, and the same text for every other document. */
-const answers = { index: '', document: '' };
+/** What the fuzzed registry server answers: index.json, index/<codename>.json, the same text for every other document. */
+const answers = { index: '', detail: '', document: '' };
 let server: Server;
 let url = '';
 let cacheDir = '';
@@ -19,7 +20,14 @@ let cacheDir = '';
 beforeAll(async () => {
   cacheDir = await mkdtemp(join(tmpdir(), 'romctl-remote-fuzz-'));
   server = createServer((request, response) => {
-    response.end(request.url?.endsWith('/index.json') ? answers.index : answers.document);
+    const url = request.url ?? '';
+    response.end(
+      url.endsWith('/registry/index.json')
+        ? answers.index
+        : url.includes('/registry/index/')
+          ? answers.detail
+          : answers.document,
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -32,27 +40,18 @@ afterAll(async () => {
 });
 
 const embedded = await openRegistry({ env: {} });
-const nikel = requireDevice(embedded, 'nikel');
-const validIndex = { version: 1, devices: [{ ...nikel, bundles: nikel.bundles.slice(0, 2) }] };
-
-/** Sets the value at a random path of a JSON tree. */
-function mutate(value: unknown, path: number[], replacement: unknown): unknown {
-  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
-  const keys = Object.keys(value);
-  if (keys.length === 0) return replacement;
-  const key = keys[(path[0] as number) % keys.length] as string;
-  const copy = (Array.isArray(value) ? [...value] : { ...value }) as Record<string, unknown>;
-  copy[key] = mutate(copy[key], path.slice(1), replacement);
-  return copy;
-}
+const nikel = await embedded.entry(requireDevice(embedded, 'nikel'));
+const { profile, bundles, ...slim } = nikel;
+const validIndex = { version: 2, devices: [slim] };
+const validDetail = { profile, bundles: bundles.slice(0, 2) };
 
 /** Opening the registry and reading a device and a bundle gives documents or a RomctlError (exit 3), nothing else. */
 async function readsOrRefuses(): Promise<void> {
   try {
     const registry = await openRemoteRegistry(url, { cacheDir, retries: 0 });
-    const entry = registry.devices()[0];
-    if (entry === undefined) return;
-    await registry.device(entry);
+    const slimEntry = registry.devices()[0];
+    if (slimEntry === undefined) return;
+    const entry = await registry.entry(slimEntry);
     const bundle = entry.bundles[0];
     if (bundle) await registry.bundle(entry, bundle.id);
   } catch (error) {
@@ -61,14 +60,16 @@ async function readsOrRefuses(): Promise<void> {
   }
 }
 
-it('a mutated index or document from a remote registry is read or refused as an integrity failure', async () => {
+it('a mutated index, device entry or document from a remote registry is read or refused as an integrity failure', async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.nat(40), { maxLength: 6 }),
       fc.jsonValue({ maxDepth: 2 }),
+      fc.boolean(),
       fc.oneof(fc.constant('codename: nikel\nplatform: mtk\n'), fc.string({ maxLength: 80 })),
-      async (path, replacement, document) => {
-        answers.index = JSON.stringify(mutate(validIndex, path, replacement));
+      async (path, replacement, inDetail, document) => {
+        answers.index = JSON.stringify(inDetail ? validIndex : mutate(validIndex, path, replacement));
+        answers.detail = JSON.stringify(inDetail ? mutate(validDetail, path, replacement) : validDetail);
         answers.document = document;
         await readsOrRefuses();
       },
@@ -81,6 +82,7 @@ it('random bytes as index.json are refused', async () => {
   await fc.assert(
     fc.asyncProperty(fc.oneof(fc.string({ maxLength: 100 }), fc.json({ maxDepth: 3 })), async (text) => {
       answers.index = text;
+      answers.detail = text;
       answers.document = '';
       await readsOrRefuses();
     }),

@@ -20,7 +20,17 @@ afterEach(async () => {
 });
 
 const fetchNikel = (registry: string, ...extra: string[]) =>
-  runCli(['fetch', 'nikel', '--registry', registry, '--cache', cache, ...extra]);
+  runCli([
+    'fetch',
+    'nikel',
+    '--registry',
+    registry,
+    '--registry-root',
+    served.rootFile,
+    '--cache',
+    cache,
+    ...extra,
+  ]);
 
 const exists = (path: string) =>
   stat(path).then(
@@ -37,7 +47,9 @@ describe('romctl fetch from a registry URL', () => {
   it('downloads, verifies, unpacks, checks for the device and prints the folder', async () => {
     const registry = await served.registry('ok', [served.bundle]);
     const run = await fetchNikel(registry);
-    expect(run.stderr).toContain('nikel: bundle demo-1.0');
+    expect(run.stderr).toContain(
+      'nikel: bundle demo-1.0 (sp-flash-tool, region Demo (the only one); registry signed, verified)',
+    );
     expect(run.stderr).toMatch(/content hashes verified/);
     expect(run.stderr).toContain('check --device nikel: PASS');
     expect(run.code).toBe(0);
@@ -76,7 +88,9 @@ describe('romctl fetch from a registry URL', () => {
       bundle: { id: string; codename: string };
       files: { name: string; sha256: string; checkedBy: string; path: string }[];
       report: { verdict: string };
+      registry: { kind: string; root: string };
     };
+    expect(result.registry).toMatchObject({ kind: 'signed', root: served.rootFile });
     expect(result.folder).toBe(join(cache, 'bundles', 'nikel', 'demo-1.0'));
     expect(result.bundle).toMatchObject({ id: 'demo-1.0', codename: 'nikel' });
     expect(result.files).toEqual([
@@ -140,10 +154,10 @@ describe('romctl fetch from a registry URL', () => {
   });
 
   it('a registry document that breaks the schema is a one-line error (exit 3)', async () => {
-    const registry = await served.registry('invalid', [served.bundle]);
+    const registry = await served.unsigned('invalid', [served.bundle]);
     const bundleFile = join(served.root, 'invalid', 'bundles', 'nikel', 'demo-1.0.yaml');
     await writeFile(bundleFile, `${await readFile(bundleFile, 'utf8')}unexpected: true\n`);
-    const run = await fetchNikel(registry);
+    const run = await fetchNikel(registry, '--insecure-registry');
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(
       /^romctl: http:\/\/127\.0\.0\.1:\d+\/invalid\/bundles\/nikel\/demo-1\.0\.yaml: remote registry: not a valid bundle document: .*'unexpected'/,
@@ -151,28 +165,31 @@ describe('romctl fetch from a registry URL', () => {
   });
 
   it('an index whose profile breaks the device schema is refused before use (exit 3)', async () => {
-    const registry = await served.registry('invalid-index', [served.bundle]);
-    const indexFile = join(served.root, 'invalid-index', 'index.json');
-    const index = JSON.parse(await readFile(indexFile, 'utf8')) as { devices: { profile: object }[] };
-    index.devices[0]!.profile = { ...index.devices[0]!.profile, platform: 'amiga' };
-    await writeFile(indexFile, JSON.stringify(index));
-    const run = await fetchNikel(registry);
+    const registry = await served.unsigned('invalid-index', [served.bundle]);
+    const detailFile = join(served.root, 'invalid-index', 'index', 'nikel.json');
+    const detail = JSON.parse(await readFile(detailFile, 'utf8')) as { profile: object };
+    detail.profile = { ...detail.profile, platform: 'amiga' };
+    await writeFile(detailFile, JSON.stringify(detail));
+    const run = await fetchNikel(registry, '--insecure-registry');
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(
-      /index\.json: remote registry: index\.json: devices\[0\]: nikel: profile \/platform/,
-    );
+    expect(run.stderr).toMatch(/index\/nikel\.json: remote registry: nikel: profile \/platform/);
   });
 
   it('a registry that is not there, or a server that is gone, is a one-line error (exit 3)', async () => {
-    const missing = await fetchNikel(`${served.server.origin}/no-such-registry/`);
+    const missing = await fetchNikel(`${served.server.origin}/no-such-registry/`, '--insecure-registry');
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^romctl: .*index\.json: cannot read the remote registry: HTTP 404/m);
+    const unsigned = await fetchNikel(await served.unsigned('plain', [served.bundle]));
+    expect(unsigned.code).toBe(3);
+    expect(unsigned.stderr).toMatch(
+      /^romctl: .*\/plain\/metadata\/: signed registry refused: the registry publishes no signed metadata .* --insecure-registry$/m,
+    );
     const gone = await serveFolder(dir);
     await gone.close();
     const unreachable = await fetchNikel(`${gone.origin}/registry/`);
     expect(unreachable.code).toBe(3);
-    expect(unreachable.stderr.trim().split('\n')).toHaveLength(2); // the unsigned-registry note, then the error
-    expect(unreachable.stderr).toMatch(/cannot read the remote registry: .*ECONNREFUSED/);
+    expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unreachable.stderr).toMatch(/cannot read the signed registry: fetch failed/);
   });
 
   it('an unknown release is bad input naming the known ones', async () => {

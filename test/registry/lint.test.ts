@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildIndex, embeddedRegistryDir, indexText, lintRegistry, toYamlText } from '../../src/registry/index.js';
+import { buildIndex, embeddedRegistryDir, lintRegistry, toYamlText, writeIndexFiles } from '../../src/registry/index.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'romctl-registry-lint-'));
@@ -39,7 +39,7 @@ function registry(devices: Record<string, unknown>, bundles: Record<string, unkn
     mkdirSync(join(dir, 'bundles', name.split('/')[0] as string), { recursive: true });
     writeFileSync(join(dir, 'bundles', `${name}.yaml`), toYamlText(doc));
   }
-  if (index) writeFileSync(join(dir, 'index.json'), indexText(buildIndex(dir)));
+  if (index) writeIndexFiles(dir, buildIndex(dir));
   return dir;
 }
 

@@ -8,6 +8,7 @@ import { openFlashSession } from '../../engine/flash-session.js';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { canonicalPartitionName } from '../../formats/scatter/model.js';
 import { openRegistry } from '../../registry/registry.js';
+import { registryReadOptions } from '../registry-options.js';
 import { deviceFactsFor } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
@@ -22,7 +23,7 @@ import { expectationsOf } from './flash-prepare.js';
 /** `romctl backup`: the protected partitions, read from the phone into a folder with a verified manifest. */
 export async function runBackup(output: Output, options: BackupCommandOptions, io: CliIo): Promise<number> {
   const { facts: device } = await deviceFactsFor(
-    await openRegistry({ dir: options.registry }),
+    await openRegistry({ ...registryReadOptions(output, options, io.env), env: io.env }),
     options.device,
   );
   const emiBlock =

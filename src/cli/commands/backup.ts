@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 import { addCredentialOptions, type CredentialOptions } from './credentials.js';
 
-export interface BackupCommandOptions extends CredentialOptions {
+export interface BackupCommandOptions extends RegistryReadOptions, CredentialOptions {
   device: string;
   out: string;
   port?: string;
@@ -10,12 +11,10 @@ export interface BackupCommandOptions extends CredentialOptions {
   simStorage?: string;
   da?: string;
   preloader?: string;
-  registry?: string;
 }
 
 export function registerBackup(program: Command, runner: CommandRunner): void {
-  const command = program
-    .command('backup')
+  const command = withRegistryOptions(program.command('backup'))
     .description("copy the phone's protected partitions (IMEI, calibration) to a verified folder")
     .requiredOption('--device <codename>', 'the phone (romctl search finds the codename)')
     .requiredOption('--out <dir>', 'the folder for the copy and its sha256 manifest')
@@ -26,8 +25,7 @@ export function registerBackup(program: Command, runner: CommandRunner): void {
     .option(
       '--preloader <file>',
       'the phone’s preloader: its EMI settings start DRAM when the phone is in BROM mode',
-    )
-    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one');
+    );
   addCredentialOptions(command)
     .addHelpText(
       'after',

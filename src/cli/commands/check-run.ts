@@ -4,9 +4,16 @@ import { parseMemorySpec } from '../../formats/preloader/index.js';
 import type { Output } from '../output.js';
 import type { CheckCommandOptions } from './check.js';
 import { memoryFromProbe } from './probe-memory.js';
+import { registryReadOptions, type RegistryReadOptions } from '../registry-options.js';
 
-export async function runCheck(output: Output, path: string, options: CheckCommandOptions): Promise<number> {
-  const device = options.device === undefined ? undefined : await deviceFor(options.device, options.registry);
+export async function runCheck(
+  output: Output,
+  path: string,
+  options: CheckCommandOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const device =
+    options.device === undefined ? undefined : await deviceFor(output, options.device, options, env);
   const probed = options.probe === undefined ? [] : [await memoryFromProbe(options.probe)];
   const report = await checkPackage(path, {
     mode: options.mode,
@@ -22,10 +29,12 @@ export async function runCheck(output: Output, path: string, options: CheckComma
   return report.verdict === 'refuse' ? ExitCode.refused : ExitCode.ok;
 }
 
-async function deviceFor(spec: string, dir: string | undefined) {
+async function deviceFor(output: Output, spec: string, options: RegistryReadOptions, env: NodeJS.ProcessEnv) {
   const { openRegistry } = await import('../../registry/registry.js');
   const { deviceFactsFor } = await import('../../registry/resolve-device.js');
-  return (await deviceFactsFor(await openRegistry({ dir }), spec)).facts;
+  return (
+    await deviceFactsFor(await openRegistry({ ...registryReadOptions(output, options, env), env }), spec)
+  ).facts;
 }
 
 const HEADINGS: Record<Severity, string> = { error: 'errors', warning: 'warnings', info: 'notes' };

@@ -1,12 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 
-export interface CheckCommandOptions {
+export interface CheckCommandOptions extends RegistryReadOptions {
   mode: 'download' | 'upgrade' | 'format-all';
   /** `CODENAME[@variant]`: judge the package against this registry device */
   device?: string;
-  /** a registry folder instead of the embedded one */
-  registry?: string;
   /** memories the preloader must boot (`--memory`, repeatable) */
   memory?: string[];
   /** romctl probe --json output: the connected phone's memory */
@@ -16,8 +15,10 @@ export interface CheckCommandOptions {
 }
 
 export function registerCheck(program: Command, runner: CommandRunner): void {
-  program
-    .command('check <package>')
+  withRegistryOptions(
+    program.command('check <package>'),
+    'with --device: a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
+  )
     .description('check a ROM package (zip, tgz, folder or scatter file) before it goes near a phone')
     .addOption(
       new Option('--mode <mode>', 'the flash plan to judge: download only, firmware upgrade, or format all')
@@ -27,10 +28,6 @@ export function registerCheck(program: Command, runner: CommandRunner): void {
     .option(
       '--device <codename[@variant]>',
       'the phone it is for: chip, storage, layout, preloader and memory checks',
-    )
-    .option(
-      '--registry <dir|url>',
-      'with --device: a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
     )
     .option(
       '--memory <spec>',
@@ -44,7 +41,7 @@ export function registerCheck(program: Command, runner: CommandRunner): void {
     .action(
       runner.action(async (output, path: string, options: CheckCommandOptions) => {
         const { runCheck } = await import('./check-run.js');
-        return runCheck(output, path, options);
+        return runCheck(output, path, options, runner.io.env);
       }),
     );
 }

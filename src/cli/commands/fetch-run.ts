@@ -6,9 +6,11 @@ import { downloadError } from '../../fetch/source-error.js';
 import { resolveMirrors } from '../../fetch/mirrors.js';
 import { defaultMinSpeed } from '../../fetch/context.js';
 import type { MinSpeed } from '../../fetch/types.js';
-import { resolveBundle } from '../../registry/bundles.js';
-import { givenRegistry, isRegistryUrl } from '../../registry/location.js';
-import type { Bundle } from '../../registry/model.js';
+import { chooseBundle } from '../../registry/bundles.js';
+import { pinToSignedTargets } from '../../fetch/signed-bundle.js';
+import { registryTrust } from '../../registry/trust/report.js';
+import { registryReadOptions } from '../registry-options.js';
+import type { Bundle, BundleKind } from '../../registry/model.js';
 import { openRegistry } from '../../registry/registry.js';
 import { deviceFactsFor, requireDevice } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
@@ -25,33 +27,43 @@ export async function runFetch(
   io: CliIo,
 ): Promise<number> {
   const cache = BlobCache.at(options.cache, io.env);
-  const given = givenRegistry(options.registry, io.env);
-  if (given !== undefined && isRegistryUrl(given)) {
-    output.note(
-      `note: ${given} is read without signed metadata (not yet supported): it is trusted like its server`,
-    );
-  }
-  const registry = await openRegistry({ dir: given, env: io.env, cacheDir: cache.root });
-  const entry = requireDevice(registry, codename);
-  const indexed = resolveBundle(entry, {
+  const read = registryReadOptions(output, options, io.env);
+  const registry = await openRegistry({ ...read, env: io.env, cacheDir: cache.root });
+  const trust = registryTrust(registry, read.dir, read.insecure);
+  const entry = await registry.entry(requireDevice(registry, codename));
+  const region = options.region ?? (io.env.ROMCTL_REGION || undefined);
+  const choice = chooseBundle(entry, {
     ...(options.release === undefined ? {} : { version: options.release }),
-    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(region === undefined
+      ? {}
+      : { region, regionFrom: options.region === undefined ? 'config' : 'option' }),
+    ...(options.kind === undefined ? {} : { kind: bundleKind(options.kind) }),
   });
-  const bundle = await registry.bundle(entry, indexed.id);
-  if (bundle.codename !== entry.codename || bundle.id !== indexed.id) {
+  const indexed = choice.bundle;
+  const document = await registry.bundle(entry, indexed.id);
+  if (document.codename !== entry.codename || document.id !== indexed.id) {
     throw downloadError(
-      `the registry's index and bundle document disagree (${bundle.codename}/${bundle.id})`,
+      `the registry's index and bundle document disagree (${document.codename}/${document.id})`,
       {
         where: indexed.file,
         hint: 'the registry is inconsistent; run romctl registry index on it, or tell its maintainer',
       },
     );
   }
-  output.note(
-    `${entry.codename}: bundle ${bundle.id} (${bundle.kind}${bundle.region ? `, ${bundle.region}` : ''})`,
-  );
-  const progress = createProgress({ stream: io.stderr, quiet: output.quiet });
+  const bundle = registry.signed ? await pinToSignedTargets(document, registry.signed) : document;
+  // the profile the package is checked against is read (and verified) before anything is downloaded
   const { facts } = await deviceFactsFor(registry, entry.codename);
+  output.note(
+    `${entry.codename}: bundle ${bundle.id} (${bundle.kind}, region ${choice.region}; registry ${trust.kind}${trust.kind === 'signed' ? ', verified' : ''})`,
+  );
+  if (choice.weak > 0 && options.release === undefined) {
+    output.note(
+      output.style.dim(
+        `  (${choice.weak} releases of this kind are known only by an md5 prefix and were skipped)`,
+      ),
+    );
+  }
+  const progress = createProgress({ stream: io.stderr, quiet: output.quiet });
   let checked: { report: Report; folder: string } | undefined;
   const fetched = await fetchBundle(bundle, {
     cache,
@@ -77,7 +89,8 @@ export async function runFetch(
   });
   progress.end();
   if (fetched.folder === undefined || checked === undefined) {
-    if (output.json) output.printJson({ bundle: bundleSummary(bundle), files: fetched.files });
+    if (output.json)
+      output.printJson({ bundle: bundleSummary(bundle), registry: trust, files: fetched.files });
     else for (const file of fetched.files) output.line(file.path);
     return ExitCode.ok;
   }
@@ -85,7 +98,13 @@ export async function runFetch(
   const folder = fetched.refused ? (keptAt ?? null) : fetched.folder;
   const report = relocated(checked.report, checked.folder, folder ?? fetched.folder);
   if (output.json) {
-    output.printJson({ folder, bundle: bundleSummary(bundle), files: fetched.files, report });
+    output.printJson({
+      folder,
+      bundle: bundleSummary(bundle),
+      registry: trust,
+      files: fetched.files,
+      report,
+    });
   } else {
     output.note(
       `${fetched.reused ? 'reused' : 'unpacked'} ${fetched.folder}` +
@@ -154,4 +173,20 @@ function noteReport(output: Output, report: Report, codename: string): void {
         ? style.yellow(`check --device ${codename}: PASS WITH WARNINGS — ${tally}`)
         : style.green(`check --device ${codename}: PASS — ${tally}`),
   );
+}
+
+const KINDS: readonly BundleKind[] = [
+  'sp-flash-tool',
+  'fastboot-scatter',
+  'fastboot',
+  'recovery-zip',
+  'qualcomm-edl',
+];
+
+function bundleKind(text: string): BundleKind {
+  const kind = KINDS.find((known) => known === text.toLowerCase());
+  if (kind === undefined) {
+    throw new RomctlError(`--kind ${text}: not a package kind`, { hint: `one of ${KINDS.join(', ')}` });
+  }
+  return kind;
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 
-export interface FetchCommandOptions {
+export interface FetchCommandOptions extends RegistryReadOptions {
   /** `--release`: `--version` belongs to the program (it prints romctl's version wherever it appears) */
   release?: string;
   region?: string;
-  /** a registry folder or URL instead of the embedded one */
-  registry?: string;
+  kind?: string;
   mirror?: string[];
   cache?: string;
   out?: string;
@@ -23,8 +23,7 @@ export interface FetchCommandOptions {
 }
 
 export function registerFetch(program: Command, runner: CommandRunner): void {
-  program
-    .command('fetch <codename>')
+  withRegistryOptions(program.command('fetch <codename>'))
     .description(
       "download a device's firmware bundle, verify it, unpack it and check it for the device; prints the folder",
     )
@@ -32,10 +31,13 @@ export function registerFetch(program: Command, runner: CommandRunner): void {
       '--release <version>',
       'the release (version) to fetch; default the latest (romctl info lists them)',
     )
-    .option('--region <region>', 'the region of the release, e.g. Global, China')
     .option(
-      '--registry <dir|url>',
-      'a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
+      '--region <region>',
+      "the phone's region, e.g. Global, China (default ROMCTL_REGION; asked for when releases differ)",
+    )
+    .option(
+      '--kind <kind>',
+      'the package kind: sp-flash-tool, fastboot-scatter, fastboot, recovery-zip, qualcomm-edl (default: what the device flashes with)',
     )
     .option(
       '--mirror <url>',

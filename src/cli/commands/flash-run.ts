@@ -4,6 +4,7 @@ import { executePlan, type FlashEvent, type FlashResult } from '../../engine/exe
 import { buildFlashPlan, describeStep, PlanRefusedError, type FlashPlan } from '../../engine/plan.js';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { openRegistry } from '../../registry/registry.js';
+import { registryReadOptions } from '../registry-options.js';
 import { deviceFactsFor } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
@@ -23,7 +24,7 @@ export async function runFlash(
   io: CliIo,
 ): Promise<number> {
   const { facts: device } = await deviceFactsFor(
-    await openRegistry({ dir: options.registry }),
+    await openRegistry({ ...registryReadOptions(output, options, io.env), env: io.env }),
     options.device,
   );
   const pkg = await checkForFlash(path, device, options.mode);

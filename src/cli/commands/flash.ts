@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 import { addCredentialOptions, type CredentialOptions } from './credentials.js';
 
-export interface FlashCommandOptions extends CredentialOptions {
+export interface FlashCommandOptions extends RegistryReadOptions, CredentialOptions {
   device: string;
   port?: string;
   sim?: string;
@@ -13,14 +14,12 @@ export interface FlashCommandOptions extends CredentialOptions {
   acceptRisk?: string[];
   backupDir?: string;
   resume?: boolean;
-  registry?: string;
 }
 
 const repeatable = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerFlash(program: Command, runner: CommandRunner): void {
-  const command = program
-    .command('flash <package>')
+  const command = withRegistryOptions(program.command('flash <package>'))
     .description(
       'check a package against the phone, back up its IMEI data, write, verify every image, reboot',
     )
@@ -47,8 +46,7 @@ export function registerFlash(program: Command, runner: CommandRunner): void {
       repeatable,
     )
     .option('--backup-dir <dir>', 'backup and journal folder (default ./romctl-backup/<codename>-<phone id>)')
-    .option('--resume', 'continue an interrupted flash from its journal (same package, mode, phone)')
-    .option('--registry <dir|url>', 'a registry folder or URL instead of the embedded one');
+    .option('--resume', 'continue an interrupted flash from its journal (same package, mode, phone)');
   addCredentialOptions(command)
     .addHelpText(
       'after',

@@ -4,6 +4,7 @@ import type { DeviceProfile, IndexedDevice } from '../../registry/model.js';
 import { openRegistry } from '../../registry/registry.js';
 import { requireDevice } from '../../registry/resolve-device.js';
 import type { Output } from '../output.js';
+import { registryReadOptions, type RegistryReadOptions } from '../registry-options.js';
 
 /** `romctl info --json` (schemas/info.schema.json). */
 function infoJson(entry: IndexedDevice, profile: DeviceProfile) {
@@ -24,13 +25,14 @@ function infoJson(entry: IndexedDevice, profile: DeviceProfile) {
       partitions: partitions.length,
       source,
     })),
-    bundles: matchingBundles(entry).map(({ id, version, kind, region, branch, date }) => ({
+    bundles: matchingBundles(entry).map(({ id, version, kind, region, branch, date, hashes }) => ({
       id,
       version,
       kind,
       region,
       branch,
       date,
+      hashes,
     })),
     lookAlikes: profile.lookAlikes ?? [],
     warnings: profile.warnings ?? [],
@@ -43,11 +45,12 @@ const SHOWN_BUNDLES = 8;
 export async function runInfo(
   output: Output,
   codename: string,
-  options: { registry?: string },
+  options: RegistryReadOptions,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const registry = await openRegistry({ dir: options.registry });
-  const entry = requireDevice(registry, codename);
-  const info = infoJson(entry, await registry.device(entry));
+  const registry = await openRegistry({ ...registryReadOptions(output, options, env), env });
+  const entry = await registry.entry(requireDevice(registry, codename));
+  const info = infoJson(entry, entry.profile);
   if (output.json) {
     output.printJson(info);
     return 0;
@@ -81,7 +84,10 @@ export async function runInfo(
     output.line(`  releases (${info.bundles.length}, newest first):`);
     for (const bundle of info.bundles.slice(0, SHOWN_BUNDLES)) {
       const where = [bundle.branch, bundle.region, bundle.date].filter(Boolean).join(', ');
-      output.line(`    ${bundle.id}  ${style.dim(where)}`);
+      const weak = bundle.hashes === 'md5-prefix' || bundle.hashes === 'none';
+      output.line(
+        `    ${bundle.id}  ${style.dim(where)}${weak ? style.yellow(`  (${bundle.hashes === 'none' ? 'no hash' : 'md5 prefix only'}: not fetched by default)`) : ''}`,
+      );
     }
     if (info.bundles.length > SHOWN_BUNDLES)
       output.line(style.dim(`    … ${info.bundles.length - SHOWN_BUNDLES} more (--json lists all)`));

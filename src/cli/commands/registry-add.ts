@@ -23,7 +23,7 @@ import { asUserFileError } from '../input.js';
 import type { Output } from '../output.js';
 import type { RegistryAddOptions } from './registry.js';
 
-async function hashFile(path: string): Promise<{ size: number; sha256: string; md5: string }> {
+export async function hashFile(path: string): Promise<{ size: number; sha256: string; md5: string }> {
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
   let size = 0;

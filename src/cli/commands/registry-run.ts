@@ -1,7 +1,12 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildIndex, indexText, INDEX_FILE, lintRegistry, registryLocation } from '../../registry/index.js';
-import { ExitCode } from '../../errors.js';
+import {
+  buildIndex,
+  INDEX_FILE,
+  lintRegistry,
+  registryLocation,
+  writeIndexFiles,
+} from '../../registry/index.js';
+import { ExitCode, RomctlError } from '../../errors.js';
 import type { Output } from '../output.js';
 
 export async function runRegistryLint(output: Output, dir: string | undefined): Promise<number> {
@@ -19,10 +24,20 @@ export async function runRegistryLint(output: Output, dir: string | undefined): 
   return problems.length === 0 ? ExitCode.ok : ExitCode.refused;
 }
 
+/** Writes index.json and index/<codename>.json from the documents, each checked against the schemas first. */
 export async function runRegistryIndex(output: Output, dir: string | undefined): Promise<number> {
   const root = registryLocation(dir);
-  const index = buildIndex(root);
-  writeFileSync(join(root, INDEX_FILE), indexText(index));
-  output.line(`wrote ${join(root, INDEX_FILE)}: ${index.devices.length} devices`);
+  const { schemaCheck } = await import('../../registry/validate.js');
+  const built = buildIndex(root, (kind, value, file) => {
+    const problem = schemaCheck(kind, value)[0];
+    if (problem !== undefined) {
+      throw new RomctlError(`not a valid ${kind} document: ${problem}`, {
+        where: file,
+        hint: 'fix it (romctl registry lint lists every problem), then index again',
+      });
+    }
+  });
+  writeIndexFiles(root, built);
+  output.line(`wrote ${join(root, INDEX_FILE)} and ${built.devices.length} device entries`);
   return ExitCode.ok;
 }

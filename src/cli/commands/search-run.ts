@@ -2,6 +2,7 @@ import { withVendor } from '../../registry/device-facts.js';
 import { openRegistry, type Registry } from '../../registry/registry.js';
 import { searchDevices, type SearchHit } from '../../registry/search.js';
 import type { Output } from '../output.js';
+import { registryReadOptions, type RegistryReadOptions } from '../registry-options.js';
 
 interface Difference {
   a: string;
@@ -15,6 +16,8 @@ async function differencesAmong(registry: Registry, hits: SearchHit[]): Promise<
   const codenames = new Set(top.map((hit) => hit.device.codename));
   const differences: Difference[] = [];
   for (const hit of top) {
+    // the slim index says which devices have look-alikes: only their profiles are read
+    if (!hit.device.lookAlikes?.some((codename) => codenames.has(codename))) continue;
     const profile = await registry.device(hit.device);
     for (const alike of profile.lookAlikes ?? []) {
       const seen = differences.some((d) => d.a === alike.codename && d.b === profile.codename);
@@ -29,9 +32,10 @@ async function differencesAmong(registry: Registry, hits: SearchHit[]): Promise<
 export async function runSearch(
   output: Output,
   query: string,
-  options: { registry?: string },
+  options: RegistryReadOptions,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const registry = await openRegistry({ dir: options.registry });
+  const registry = await openRegistry({ ...registryReadOptions(output, options, env), env });
   const hits = searchDevices(registry.devices(), query).slice(0, 25);
   const differences = await differencesAmong(registry, hits);
   if (output.json) {

@@ -1,20 +1,16 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 
 export function registerSearch(program: Command, runner: CommandRunner): void {
-  program
-    .command('search <query...>')
+  withRegistryOptions(program.command('search <query...>'))
     .description(
       'find devices by codename, alias, marketing name, chip or hw code (e.g. "redmi note 4", MT6589, 0x279)',
     )
-    .option(
-      '--registry <dir|url>',
-      'a registry folder or URL instead of the embedded one (also ROMCTL_REGISTRY)',
-    )
     .action(
-      runner.action(async (output, query: string[], options: { registry?: string }) => {
+      runner.action(async (output, query: string[], options: RegistryReadOptions) => {
         const { runSearch } = await import('./search-run.js');
-        return runSearch(output, query.join(' '), options);
+        return runSearch(output, query.join(' '), options, runner.io.env);
       }),
     );
 }

@@ -16,15 +16,23 @@ export async function runServeDemo(output: Output, options: ServeDemoOptions): P
   process.once('SIGTERM', onSignal);
   try {
     if (output.json) {
-      output.printJson({ registryUrl: demo.registryUrl, packageUrl: demo.packageUrl, dir: demo.dir });
+      output.printJson({
+        registryUrl: demo.registryUrl,
+        registryRoot: demo.rootFile,
+        packageUrl: demo.packageUrl,
+        dir: demo.dir,
+      });
     } else {
-      output.line(`registry  ${demo.registryUrl}`);
+      output.line(`registry  ${demo.registryUrl} (signed; root ${demo.rootFile})`);
       output.line(`package   ${demo.packageUrl}`);
-      output.line(`try:      romctl fetch ${demo.codename} --registry ${demo.registryUrl} --cache <dir>`);
+      output.line(
+        `try:      romctl fetch ${demo.codename} --registry ${demo.registryUrl} --registry-root ${demo.rootFile} --cache <dir>`,
+      );
     }
     if (options.readyFile !== undefined) {
       const temporary = `${options.readyFile}.${process.pid}.tmp`;
-      await writeFile(temporary, `${demo.registryUrl}\n`);
+      // line 1 the registry URL, line 2 the root.json to trust for it
+      await writeFile(temporary, `${demo.registryUrl}\n${demo.rootFile}\n`);
       await rename(temporary, options.readyFile);
     }
     output.note('serving; press Ctrl-C to stop');
