@@ -48,9 +48,12 @@ export class ImageDigest {
   finish(): ImageFacts {
     if (this.kind === null) this.decideKind();
     let writtenSize = this.size;
+    let sentSize = this.size;
     if (this.sparse && !this.sparseError) {
       try {
-        writtenSize = this.sparse.end().expandedSize;
+        const summary = this.sparse.end();
+        writtenSize = summary.expandedSize;
+        sentSize = BigInt(summary.rawBlocks + summary.fillBlocks) * BigInt(summary.blockSize);
       } catch (error) {
         this.recordSparseError(error);
       }
@@ -62,6 +65,7 @@ export class ImageDigest {
       byteSum16: this.sum.value,
       kind: this.kind ?? 'empty',
       writtenSize,
+      sentSize,
       ...(this.sparseError ? { sparseError: this.sparseError } : {}),
       ...(this.kept ? { preloaderBytes: Buffer.concat(this.kept) } : {}),
     };

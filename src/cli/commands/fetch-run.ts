@@ -47,7 +47,11 @@ export async function runFetch(
   output.note(
     `${entry.codename}: bundle ${bundle.id} (${bundle.kind}${bundle.region ? `, ${bundle.region}` : ''})`,
   );
-  const progress = createProgress({ stream: io.stderr, quiet: output.quiet });
+  const progress = createProgress({
+    stream: io.stderr,
+    quiet: output.quiet || output.json,
+    steps: bundle.files.map((file) => ({ label: file.name, bytes: file.size ?? 0 })),
+  });
   const fetched = await fetchBundle(bundle, {
     cache,
     ...(options.out === undefined ? {} : { outDir: options.out }),
