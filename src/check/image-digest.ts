@@ -105,10 +105,20 @@ export class ImageDigest {
 }
 
 /** Digests a whole stream; a stream that fails midway (truncated entry) is reported, not thrown. */
-export async function digestStream(path: string, stream: Readable, keepWhole: boolean): Promise<ImageFacts> {
+export async function digestStream(
+  path: string,
+  stream: Readable,
+  keepWhole: boolean,
+  onBytes?: (bytes: number) => void,
+): Promise<ImageFacts> {
   const digest = new ImageDigest(path, keepWhole);
+  let read = 0;
   try {
-    for await (const chunk of stream) digest.push(chunk as Uint8Array);
+    for await (const chunk of stream) {
+      digest.push(chunk as Uint8Array);
+      read += (chunk as Uint8Array).length;
+      onBytes?.(read);
+    }
   } catch (error) {
     if (!(error instanceof RomctlError)) throw error;
     return { ...digest.finish(), readError: error.oneLine() };

@@ -1,12 +1,22 @@
 import { checkPackage, type Finding, type Report, type Severity } from '../../check/index.js';
 import { ExitCode } from '../../errors.js';
 import { parseMemorySpec } from '../../formats/preloader/index.js';
+import type { ReadEvent } from '../../check/collect.js';
+import type { CliIo } from '../context.js';
 import type { Output } from '../output.js';
+import { createProgress, type ProgressReporter } from '../progress.js';
 import type { CheckCommandOptions } from './check.js';
 
-export async function runCheck(output: Output, path: string, options: CheckCommandOptions): Promise<number> {
+export async function runCheck(
+  output: Output,
+  path: string,
+  options: CheckCommandOptions,
+  io: CliIo,
+): Promise<number> {
   const device = options.device === undefined ? undefined : await deviceFor(options.device, options.registry);
+  const progress = readingProgress(output, io);
   const report = await checkPackage(path, {
+    onRead: progress.onRead,
     mode: options.mode,
     memories: (options.memory ?? []).map((text) => ({
       label: `--memory ${text}`,
@@ -15,9 +25,42 @@ export async function runCheck(output: Output, path: string, options: CheckComma
     ...(options.preloaderFrom === undefined ? {} : { preloaderFrom: options.preloaderFrom }),
     ...(device ? { device } : {}),
   });
+  progress.end();
   if (output.json) output.printJson(report);
   else printReport(output, report);
   return report.verdict === 'refuse' ? ExitCode.refused : ExitCode.ok;
+}
+
+/** a package this large takes seconds to read: worth a progress display */
+const PROGRESS_FROM_BYTES = 256 * 1024 * 1024;
+
+/** one step per image read, shown only for large packages */
+function readingProgress(output: Output, io: CliIo): { onRead: (event: ReadEvent) => void; end(): void } {
+  let progress: ProgressReporter | null = null;
+  let paths: string[] = [];
+  let current = -1;
+  return {
+    onRead(event) {
+      if (event.type === 'files') {
+        const total = event.files.reduce((sum, file) => sum + file.size, 0);
+        if (total < PROGRESS_FROM_BYTES || output.quiet || output.json) return;
+        paths = event.files.map((file) => file.path);
+        progress = createProgress({
+          stream: io.stderr,
+          quiet: false,
+          steps: event.files.map((file) => ({ label: `read ${file.path}`, bytes: file.size })),
+        });
+        return;
+      }
+      if (!progress) return;
+      const index = paths.indexOf(event.path);
+      if (event.type === 'bytes') {
+        if (index !== current) progress.startStep((current = index));
+        progress.update(`read ${event.path}`, event.bytes, event.size);
+      } else if (index >= 0) progress.finishStep(index, { state: 'done' });
+    },
+    end: () => progress?.end(),
+  };
 }
 
 async function deviceFor(spec: string, dir: string | undefined) {
