@@ -1,3 +1,4 @@
+import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bundle, BundleFile } from '../registry/model.js';
 import type { BlobCache } from './cache.js';
@@ -5,7 +6,8 @@ import { fetchBlob } from './fetch-blob.js';
 import { withLock } from './lock.js';
 import { downloadError } from './source-error.js';
 import type { FetchOptions } from './types.js';
-import { unpackBundle, type BundleArchive } from './unpack.js';
+import { labelBlob } from './cache-catalogue.js';
+import { BUNDLE_MARKER, unpackBundle, type BundleArchive } from './unpack.js';
 
 export interface FetchBundleOptions {
   cache: BlobCache;
@@ -56,13 +58,26 @@ export async function fetchBundle(bundle: Bundle, options: FetchBundleOptions): 
     });
   }
   const files: FetchedFile[] = [];
-  for (const file of bundle.files) files.push(await fetchFile(file, options));
+  for (const file of bundle.files) {
+    const fetched = await fetchFile(file, options);
+    await labelBlob(options.cache, fetched.sha256, {
+      name: file.name,
+      codename: bundle.codename,
+      bundle: bundle.id,
+      version: bundle.version,
+    });
+    files.push(fetched);
+  }
   if (options.unpack === false) return { files, reused: false, verified: [] };
   const folder = join(options.outDir ?? options.cache.root, 'bundles', bundle.codename, bundle.id);
   const lock = options.cache.lockPath(`bundle-${bundle.codename}-${bundle.id}`);
   const unpacked = await withLock(lock, { pollMs: options.fetch?.lockPollMs ?? 250 }, () =>
     unpackBundle(bundle, files, folder),
   );
+  if (unpacked.reused) {
+    const now = new Date();
+    await utimes(join(folder, BUNDLE_MARKER), now, now); // `cache ls` and `prune` go by last use
+  }
   return { files, ...unpacked };
 }
 
