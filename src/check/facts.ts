@@ -34,6 +34,8 @@ export interface ResolvedFile {
   path?: string;
   /** the package spells the name with another letter case (works on Windows, fails on case-sensitive systems) */
   caseDiffers?: boolean;
+  /** not beside the scatter, but a file of that name is in another folder of the package */
+  elsewhere?: string;
 }
 
 export interface ChecksumFacts {

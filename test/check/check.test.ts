@@ -1,4 +1,14 @@
-import { appendFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPackage } from '../../src/check/index.js';
 import { packFolder } from '../../src/testkit/pack.js';
@@ -165,5 +175,25 @@ describe('romctl check warns without refusing', () => {
     writeFileSync(rom.scatterPath, text);
     const report = await checkPackage(rom.dir);
     expect(codes(report)).toEqual(['file.name-case']);
+  });
+});
+
+describe('romctl check explains where it looked', () => {
+  it('names the scatter it used, groups one remedy for many findings, and points at the images/ subfolder', async () => {
+    const rom = await work.rom('images-below');
+    mkdirSync(join(rom.dir, 'images'));
+    for (const file of rom.files) {
+      if (existsSync(file.path)) renameSync(file.path, join(rom.dir, 'images', basename(file.path)));
+    }
+    const run = await runCli(['check', rom.dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`scatter used: ${basename(rom.scatterPath)}`);
+    const missing = run.stdout.match(/✗ file\.missing/g) ?? [];
+    expect(missing.length).toBeGreaterThan(3);
+    const remedies = run.stdout.split('\n').filter((line) => line.trimStart().startsWith('→'));
+    expect(remedies).toEqual([
+      `      → (all ${missing.length}) the images are in images/, not beside the scatter (SP Flash Tool reads them ` +
+        `from the scatter's folder): put ${basename(rom.scatterPath)} in images/ with them`,
+    ]);
   });
 });

@@ -78,6 +78,7 @@ function printReport(output: Output, report: Report): void {
     ? `${scatter.platform ?? '?'} ${scatter.project ?? ''} ${scatter.storage} scatter ${scatter.format}`
     : 'no scatter';
   output.line(style.bold(`${report.package.path}  ${report.package.kind}  ${summary.replace(/\s+/g, ' ')}`));
+  if (scatter) output.line(style.dim(`scatter used: ${scatter.path}`));
   const mark: Record<Severity, string> = {
     error: style.red('✗'),
     warning: style.yellow('!'),
@@ -88,11 +89,18 @@ function printReport(output: Output, report: Report): void {
     if (group.length === 0) continue;
     output.line();
     output.line(style.bold(`${HEADINGS[severity]} (${group.length})`));
+    // findings with the same code and remedy are listed together, the remedy once after them
+    const byRemedy = new Map<string, Finding[]>();
     for (const finding of group) {
-      output.line(`  ${mark[severity]} ${finding.code}  ${where(finding)}${finding.message}`);
-      output.line(`      → ${finding.remedy}`);
-      if (finding.symptoms.length > 0)
-        output.line(style.dim(`      on a phone: ${finding.symptoms.join(', ')}`));
+      const key = `${finding.code}\n${finding.remedy}`;
+      byRemedy.set(key, [...(byRemedy.get(key) ?? []), finding]);
+    }
+    for (const same of byRemedy.values()) {
+      for (const finding of same)
+        output.line(`  ${mark[severity]} ${finding.code}  ${where(finding)}${finding.message}`);
+      const first = same[0] as Finding;
+      output.line(`      → ${same.length > 1 ? `(all ${same.length}) ` : ''}${first.remedy}`);
+      if (first.symptoms.length > 0) output.line(style.dim(`      on a phone: ${first.symptoms.join(', ')}`));
     }
   }
   output.line();
