@@ -29,9 +29,34 @@ describe('romctl program', () => {
     for (const args of [['--frobnicate'], ['frobnicate'], ['scatter']]) {
       const run = await runCli(args);
       expect(run.code, args.join(' ')).toBe(2);
-      expect(run.stderr).toMatch(/error/);
+      expect(run.stderr).toMatch(
+        /^romctl: (unknown option|unknown command|missing required argument).* — run romctl --help for usage\n$/,
+      );
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('names the unknown command in help, and shows a known one', async () => {
+    const unknown = await runCli(['help', 'nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^romctl: no command 'nosuch' — the commands are: scatter, .*flash/);
+    expect(unknown.stdout).toBe('');
+    const known = await runCli(['help', 'cache']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: romctl cache/);
+  });
+
+  it('keeps an error to one line; --verbose adds the details and --json prints them as JSON', async () => {
+    const args = ['fetch', 'nikel', '--registry', '/nonexistent-registry'];
+    const plain = await runCli(args);
+    expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+    const verbose = await runCli(['--verbose', ...args]);
+    expect(verbose.stderr.split('\n')[0]).toBe(plain.stderr.split('\n')[0]);
+    const json = await runCli(['--json', ...args]);
+    expect(json.code).toBe(plain.code);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { exitCode: plain.code, details: expect.any(Array) },
+    });
   });
 
   it('turns an expected failure into one line naming where and what to do', async () => {
