@@ -60,34 +60,43 @@ describe('romctl completion', () => {
     expect(offers('romctl check --mode ')).toEqual(['download', 'format-all', 'upgrade']);
   });
 
-  it.skipIf(!has('zsh'))('zsh completes in an interactive shell (skipped without zsh)', async () => {
-    const path = await script('zsh');
-    // an interactive zsh on a pseudo-terminal (zpty): type, press Tab, read what the line became
-    const driver = join(dir, 'drive.zsh');
-    writeFileSync(
-      driver,
-      `zmodload zsh/zpty
+  it.skipIf(!has('zsh'))(
+    'zsh completes in an interactive shell (skipped without zsh)',
+    { timeout: 60_000 },
+    async () => {
+      const path = await script('zsh');
+      // an interactive zsh on a pseudo-terminal (zpty): type, press Tab, read what the line became
+      const driver = join(dir, 'drive.zsh');
+      // waits (up to 15 s) for the line to become $2, since compinit and the completion take a while on a busy machine
+      writeFileSync(
+        driver,
+        `zmodload zsh/zpty
 zpty z zsh -f -i
 zpty -w z 'PS1="> "; autoload -U compinit; compinit -u -d ${dir}/zcompdump; source ${path}'
 zpty -n -w z $'romctl '"$1"$'\\t'
-sleep 1
-zpty -n -w z $'\\C-a\\C-k'
-zpty -w z 'exit'
 local all="" line
-while zpty -r -t z line 2>/dev/null; do all+=$line; done
+for i in {1..150}; do
+  while zpty -r -t z line 2>/dev/null; do all+=$line; done
+  [[ \${all//$'\\r'/} == *"romctl $2"* ]] && break
+  sleep 0.1
+done
 zpty -d z
 print -r -- "$all"
 `,
-    );
-    const typed = (text: string) => {
-      const out = execFileSync('zsh', ['-f', driver, text], { encoding: 'utf8', timeout: 20_000 });
-      const screen = out.replace(/\r/g, '').split(String.fromCharCode(27)).join('\n');
-      const found = screen.match(/romctl [^\n]*/g) ?? [];
-      return found.at(-1)?.trimEnd();
-    };
-    expect(typed('cache pr')).toBe('romctl cache prune');
-    expect(typed('check --mo')).toMatch(/^romctl check --mode=?$/);
-  });
+      );
+      const typed = (text: string, expected: string) => {
+        const out = execFileSync('zsh', ['-f', driver, text, expected], {
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        const screen = out.replace(/\r/g, '').split(String.fromCharCode(27)).join('\n');
+        const found = screen.match(/romctl [^\n]*/g) ?? [];
+        return found.at(-1)?.trimEnd();
+      };
+      expect(typed('cache pr', 'cache prune')).toBe('romctl cache prune');
+      expect(typed('check --mo', 'check --mode')).toMatch(/^romctl check --mode=?$/);
+    },
+  );
 
   it('refuses a shell it does not know, with usage exit 2', async () => {
     const run = await runCli(['completion', 'tcsh']);
