@@ -113,7 +113,7 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
   const layout = scatter?.model.layouts[0];
   if (!scatter || !layout) {
     throw new RomctlError(`${facts.path} is not an MTK scatter package (${facts.kind})`, {
-      exitCode: ExitCode.refused,
+      exitCode: ExitCode.badInput,
       hint: 'romctl check names what it is',
     });
   }

@@ -62,10 +62,10 @@ describe('romctl check on a sound package', () => {
 });
 
 describe('romctl check refuses each broken variant with its code', () => {
-  const refused = async (path: string, code: string, args: string[] = []) => {
+  const refused = async (path: string, code: string, args: string[] = [], exitCode = 1) => {
     const run = await runCli(['check', path, '--json', ...args]);
     const report = JSON.parse(run.stdout) as { findings: { code: string; severity: string }[] };
-    expect(run.code, run.stderr).toBe(1);
+    expect(run.code, run.stderr).toBe(exitCode);
     expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.code)).toContain(code);
     return report;
   };
@@ -145,8 +145,14 @@ describe('romctl check refuses each broken variant with its code', () => {
     rmSync(rom.scatterPath);
     writeFileSync(`${rom.dir}/rawprogram0.xml`, '<?xml version="1.0" ?><data></data>');
     writeFileSync(`${rom.dir}/prog_emmc_firehose_8953_ddr.mbn`, 'ELF');
-    const report = await refused(rom.dir, 'package.not-mtk');
+    // not the expected format: bad input (exit 2), the report still says what it is
+    const report = await refused(rom.dir, 'package.not-mtk', [], 2);
     expect(JSON.stringify(report)).toMatch(/Qualcomm/);
+    const empty = work.path('no-scatter');
+    mkdirSync(empty);
+    const text = await runCli(['check', empty]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/NOT AN MTK SCATTER PACKAGE/);
   });
 });
 
@@ -195,5 +201,27 @@ describe('romctl check explains where it looked', () => {
       `      → (all ${missing.length}) the images are in images/, not beside the scatter (SP Flash Tool reads them ` +
         `from the scatter's folder): put ${basename(rom.scatterPath)} in images/ with them`,
     ]);
+  });
+});
+
+describe('romctl check on a file that is not an archive at all', () => {
+  it.each([
+    [
+      'rom.zip',
+      Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(200)]),
+      /a PNG image, not an archive \(renamed\?\)/,
+    ],
+    [
+      'rom.tgz',
+      Buffer.from('<!DOCTYPE html><html><body>Please log in</body></html>'),
+      /a web page, not an archive \(the download saved/,
+    ],
+  ])('%s holding something else is named as what it is (exit 2, one line)', async (name, bytes, message) => {
+    const path = work.path(name);
+    writeFileSync(path, bytes);
+    const run = await runCli(['check', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -36,6 +36,52 @@ describe('romctl program', () => {
     }
   });
 
+  it('judges every flag before any work', async () => {
+    const both = await runCli([
+      'flash',
+      '/nonexistent-package',
+      '--device',
+      'nikel',
+      '--port',
+      '/dev/null',
+      '--sim',
+      'nikel',
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(
+      /^romctl: name the phone with exactly one of --port PATH or --sim PROFILE — /,
+    );
+    expect(both.stderr.trim().split('\n')).toHaveLength(1);
+    const profile = await runCli([
+      'backup',
+      '--device',
+      'nikel',
+      '--out',
+      '/nonexistent/x',
+      '--sim',
+      'no-such-phone',
+    ]);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toMatch(/no-such-phone/);
+  });
+
+  it('answers a non-MediaTek phone as such wherever a codename is taken', async () => {
+    for (const args of [
+      ['fetch', 'S580'],
+      ['flash', '/nonexistent-package', '--device', 'S580', '--sim', 'nikel'],
+      ['backup', '--device', 'S580', '--out', '/nonexistent/x', '--sim', 'nikel'],
+      ['check', '/nonexistent-package', '--device', 'S580'],
+      ['fetch', 'mido'],
+    ]) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(/^romctl: \S+ \(.*\) is a Qualcomm phone, not MediaTek/);
+    }
+    expect((await runCli(['fetch', 'mido'])).stderr).toMatch(
+      /it is nikel \(romctl info nikel tells them apart\)/,
+    );
+  });
+
   it('names the unknown command in help, and shows a known one', async () => {
     const unknown = await runCli(['help', 'nosuch']);
     expect(unknown.code).toBe(2);

@@ -14,11 +14,12 @@ import { readUserFile } from '../input.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
 import type { BackupCommandOptions } from './backup.js';
-import { openDeviceLink } from './flash-link.js';
+import { checkLinkOptions, openDeviceLink } from './flash-link.js';
 import { expectationsOf } from './flash-prepare.js';
 
 /** `romctl backup`: the protected partitions, read from the phone into a folder with a verified manifest. */
 export async function runBackup(output: Output, options: BackupCommandOptions, io: CliIo): Promise<number> {
+  checkLinkOptions(options);
   const { facts: device } = await deviceFactsFor(
     await openRegistry({ dir: options.registry }),
     options.device,

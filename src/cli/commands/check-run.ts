@@ -28,6 +28,7 @@ export async function runCheck(
   progress.end();
   if (output.json) output.printJson(report);
   else printReport(output, report);
+  if (report.package.kind !== 'mtk-scatter') return ExitCode.badInput;
   return report.verdict === 'refuse' ? ExitCode.refused : ExitCode.ok;
 }
 
@@ -123,7 +124,12 @@ function where({ subject }: Finding): string {
 function verdictLine(output: Output, report: Report): string {
   const count = (severity: Severity) =>
     report.findings.filter((finding) => finding.severity === severity).length;
-  const tally = `${count('error')} errors, ${count('warning')} warnings, ${count('info')} notes`;
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const tally = `${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('info'), 'note')}`;
+  if (report.package.kind !== 'mtk-scatter')
+    return output.style.red(
+      output.style.bold(`NOT AN MTK SCATTER PACKAGE (${report.package.kind}) — nothing to flash with romctl`),
+    );
   switch (report.verdict) {
     case 'refuse':
       return output.style.red(output.style.bold(`REFUSED — ${tally}: do not flash this package`));

@@ -8,7 +8,7 @@ import { resolveBundle } from '../../registry/bundles.js';
 import { givenRegistry, isRegistryUrl } from '../../registry/location.js';
 import type { Bundle } from '../../registry/model.js';
 import { openRegistry } from '../../registry/registry.js';
-import { deviceFactsFor, requireDevice } from '../../registry/resolve-device.js';
+import { deviceFactsFor, requireMtkDevice } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -29,7 +29,7 @@ export async function runFetch(
     );
   }
   const registry = await openRegistry({ dir: given, env: io.env, cacheDir: cache.root });
-  const entry = requireDevice(registry, codename);
+  const entry = requireMtkDevice(registry, codename);
   const indexed = resolveBundle(entry, {
     ...(options.release === undefined ? {} : { version: options.release }),
     ...(options.region === undefined ? {} : { region: options.region }),

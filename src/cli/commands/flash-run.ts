@@ -17,7 +17,7 @@ import { readUserFile } from '../input.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
 import type { FlashCommandOptions } from './flash.js';
-import { openDeviceLink } from './flash-link.js';
+import { checkLinkOptions, openDeviceLink } from './flash-link.js';
 import { checkForFlash, expectationsOf, type CheckedPackage } from './flash-prepare.js';
 
 /** `romctl flash`: check → plan → (only then) the phone: connect, verify, back up, write, verify, reboot. */
@@ -27,12 +27,22 @@ export async function runFlash(
   options: FlashCommandOptions,
   io: CliIo,
 ): Promise<number> {
+  checkLinkOptions(options);
   const { facts: device } = await deviceFactsFor(
     await openRegistry({ dir: options.registry }),
     options.device,
   );
+  const givenDa =
+    options.da === undefined ? null : { bytes: await readUserFile(options.da, 'DA file'), name: options.da };
   const pkg = await checkForFlash(path, device, options.mode);
   try {
+    if (pkg.facts.kind !== 'mtk-scatter') {
+      throw new RomctlError(`not an MTK scatter package (${pkg.facts.kind})`, {
+        exitCode: ExitCode.badInput,
+        where: pkg.facts.path,
+        hint: `${pkg.facts.evidence[0] ?? 'no scatter file found'}; romctl check says more`,
+      });
+    }
     let plan: FlashPlan;
     try {
       plan = buildFlashPlan(pkg.facts, pkg.report, {
@@ -46,7 +56,7 @@ export async function runFlash(
       return ExitCode.refused;
     }
     printPlan(output, plan);
-    const da = await daFor(pkg, options);
+    const da = givenDa ?? daFor(pkg, options);
     const link = await openDeviceLink(output, options);
     const progress = createProgress({
       stream: io.stderr,
@@ -89,11 +99,10 @@ export async function runFlash(
   }
 }
 
-async function daFor(
+function daFor(
   pkg: CheckedPackage,
   options: FlashCommandOptions,
-): Promise<{ bytes: Uint8Array; name: string } | null> {
-  if (options.da !== undefined) return { bytes: await readUserFile(options.da, 'DA file'), name: options.da };
+): { bytes: Uint8Array; name: string } | null {
   if (pkg.da) return pkg.da;
   if (options.sim !== undefined) return null;
   throw new RomctlError('the package has no Download Agent (MTK_AllInOne_DA.bin)', {
