@@ -23,6 +23,14 @@ export async function runRegistryIndex(output: Output, dir: string | undefined):
   const root = registryLocation(dir);
   const index = buildIndex(root);
   writeFileSync(join(root, INDEX_FILE), indexText(index));
-  output.line(`wrote ${join(root, INDEX_FILE)}: ${index.devices.length} devices`);
+  const bundles = index.devices.reduce((sum, device) => sum + device.bundles.length, 0);
+  if (output.json)
+    output.printJson({
+      registry: root,
+      index: join(root, INDEX_FILE),
+      devices: index.devices.length,
+      bundles,
+    });
+  else output.line(`wrote ${join(root, INDEX_FILE)}: ${index.devices.length} devices, ${bundles} bundles`);
   return ExitCode.ok;
 }
