@@ -67,7 +67,7 @@ describe('romctl serve-demo', () => {
     const run = await serving;
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`registry  ${registryUrl}`);
-    expect(run.stdout).toContain(`try:      romctl fetch nikel --registry ${registryUrl} --cache <dir>`);
+    expect(run.stdout).toContain(`try:      npx romctl fetch nikel --registry ${registryUrl}\n`);
     await expect(fetch(registryUrl)).rejects.toThrow();
   });
 });

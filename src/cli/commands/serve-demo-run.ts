@@ -20,7 +20,7 @@ export async function runServeDemo(output: Output, options: ServeDemoOptions): P
     } else {
       output.line(`registry  ${demo.registryUrl}`);
       output.line(`package   ${demo.packageUrl}`);
-      output.line(`try:      romctl fetch ${demo.codename} --registry ${demo.registryUrl} --cache <dir>`);
+      output.line(`try:      npx romctl fetch ${demo.codename} --registry ${demo.registryUrl}`);
     }
     if (options.readyFile !== undefined) {
       const temporary = `${options.readyFile}.${process.pid}.tmp`;
