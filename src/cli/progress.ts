@@ -266,7 +266,8 @@ function rate(samples: readonly { at: number; bytes: number }[], at: number): nu
   const last = samples[samples.length - 1];
   if (first === undefined || last === undefined || at - first.at < 200 || last.at === first.at)
     return undefined;
-  return ((last.bytes - first.bytes) * 1000) / (last.at - first.at);
+  // a restarted download counts down for a moment: no negative speed
+  return Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.at - first.at));
 }
 
 /** an empty total (a sparse image with no data) is complete */
