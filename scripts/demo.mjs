@@ -42,8 +42,9 @@ async function waitForReady(server) {
   throw new Error('romctl serve-demo was not ready after 2 minutes');
 }
 
+// the server's own `try:` line would name a server this script stops: its stdout is not shown
 const server = spawn(process.execPath, [romctl, 'serve-demo', '--ready-file', readyFile], {
-  stdio: ['ignore', 'inherit', 'inherit'],
+  stdio: ['ignore', 'ignore', 'inherit'],
 });
 let code = 0;
 try {
@@ -84,4 +85,12 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 console.log(code === 0 ? '\ndemo finished' : `\ndemo failed (exit ${code})`);
+if (code === 0) {
+  console.log(`
+to do it yourself (the README's tour has every command):
+  npx romctl serve-demo --port 8765 &                  # the demo mirror; wait for its "serving" line
+  npx romctl fetch nikel --registry http://127.0.0.1:8765/registry/
+  npx romctl flash <the folder fetch printed> --device nikel --sim nikel
+  kill %1                                              # stop the mirror`);
+}
 process.exitCode = code;

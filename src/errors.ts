@@ -25,6 +25,8 @@ export interface RomctlErrorOptions {
   where?: string;
   /** what the user can do about it */
   hint?: string;
+  /** the particulars behind the one line (each source that failed …): shown with --verbose and in --json */
+  details?: readonly string[];
   cause?: unknown;
 }
 
@@ -32,6 +34,7 @@ export class RomctlError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly where: string | undefined;
   readonly hint: string | undefined;
+  readonly details: readonly string[];
 
   constructor(message: string, options: RomctlErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -39,6 +42,7 @@ export class RomctlError extends Error {
     this.exitCode = options.exitCode ?? ExitCode.badInput;
     this.where = options.where;
     this.hint = options.hint;
+    this.details = options.details ?? [];
   }
 
   /** `where: message (hint)` on one line, the form every user-facing error takes. */

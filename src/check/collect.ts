@@ -22,7 +22,14 @@ export interface CollectOptions {
   memories?: MemoryTarget[];
   /** canonical names of partitions a verified backup exists for */
   verifiedBackup?: Iterable<string>;
+  /** hears the reading of the images: the list first, then bytes as they are read */
+  onRead?: (event: ReadEvent) => void;
 }
+
+export type ReadEvent =
+  | { type: 'files'; files: { path: string; size: number }[] }
+  | { type: 'bytes'; path: string; bytes: number; size: number }
+  | { type: 'done'; path: string };
 
 /** A scatter or Checksum.ini larger than this is not one. */
 const MAX_TEXT_BYTES = 8 * 1024 * 1024;
@@ -104,6 +111,11 @@ export async function collectFromView(
   const preloaders = new Set(facts.files.filter(isPreloaderEntry).flatMap(({ path }) => path ?? []));
   const wanted = new Set([...facts.files.flatMap(({ path }) => path ?? [])]);
   const checksumPath = findChecksumIni(view, scatterPath);
+  const onRead = options.onRead;
+  if (onRead) {
+    const files = view.entries().filter((entry) => wanted.has(entry.path) && entry.kind === 'file');
+    onRead({ type: 'files', files: files.map(({ path, size }) => ({ path, size })) });
+  }
 
   await view.forEach(
     async (entry, stream) => {
@@ -113,8 +125,11 @@ export async function collectFromView(
           await readSmall(stream, `${view.source}!${checksumPath}`),
         );
       } else {
-        const image: ImageFacts = await digestStream(entry.path, stream, preloaders.has(entry.path));
+        const heard =
+          onRead && ((bytes: number) => onRead({ type: 'bytes', path: entry.path, bytes, size: entry.size }));
+        const image: ImageFacts = await digestStream(entry.path, stream, preloaders.has(entry.path), heard);
         facts.images.set(entry.path, image);
+        onRead?.({ type: 'done', path: entry.path });
       }
     },
     (entry) => wanted.has(entry.path) || entry.path === checksumPath,

@@ -16,6 +16,8 @@ export interface ImageFacts {
   kind: string;
   /** the size the image takes on the phone: the expanded size for a sparse image, else the file size */
   writtenSize: bigint;
+  /** the bytes a flash sends: the data (RAW and FILL) blocks of a sparse image, else the file size */
+  sentSize?: bigint;
   /** a sparse image whose header or chunks are broken: what and where */
   sparseError?: { message: string; offset?: bigint };
   /** the whole file, kept only for preloaders (small) so the preloader rules can parse it */
@@ -32,6 +34,8 @@ export interface ResolvedFile {
   path?: string;
   /** the package spells the name with another letter case (works on Windows, fails on case-sensitive systems) */
   caseDiffers?: boolean;
+  /** not beside the scatter, but a file of that name is in another folder of the package */
+  elsewhere?: string;
 }
 
 export interface ChecksumFacts {

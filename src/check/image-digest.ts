@@ -48,9 +48,12 @@ export class ImageDigest {
   finish(): ImageFacts {
     if (this.kind === null) this.decideKind();
     let writtenSize = this.size;
+    let sentSize = this.size;
     if (this.sparse && !this.sparseError) {
       try {
-        writtenSize = this.sparse.end().expandedSize;
+        const summary = this.sparse.end();
+        writtenSize = summary.expandedSize;
+        sentSize = BigInt(summary.rawBlocks + summary.fillBlocks) * BigInt(summary.blockSize);
       } catch (error) {
         this.recordSparseError(error);
       }
@@ -62,6 +65,7 @@ export class ImageDigest {
       byteSum16: this.sum.value,
       kind: this.kind ?? 'empty',
       writtenSize,
+      sentSize,
       ...(this.sparseError ? { sparseError: this.sparseError } : {}),
       ...(this.kept ? { preloaderBytes: Buffer.concat(this.kept) } : {}),
     };
@@ -101,10 +105,20 @@ export class ImageDigest {
 }
 
 /** Digests a whole stream; a stream that fails midway (truncated entry) is reported, not thrown. */
-export async function digestStream(path: string, stream: Readable, keepWhole: boolean): Promise<ImageFacts> {
+export async function digestStream(
+  path: string,
+  stream: Readable,
+  keepWhole: boolean,
+  onBytes?: (bytes: number) => void,
+): Promise<ImageFacts> {
   const digest = new ImageDigest(path, keepWhole);
+  let read = 0;
   try {
-    for await (const chunk of stream) digest.push(chunk as Uint8Array);
+    for await (const chunk of stream) {
+      digest.push(chunk as Uint8Array);
+      read += (chunk as Uint8Array).length;
+      onBytes?.(read);
+    }
   } catch (error) {
     if (!(error instanceof RomctlError)) throw error;
     return { ...digest.finish(), readError: error.oneLine() };

@@ -14,9 +14,11 @@ export interface CheckOptions extends CollectOptions {
 }
 
 export async function checkPackage(path: string, options: CheckOptions = {}): Promise<Report> {
+  // the reference first: a wrong --preloader-from fails before the package is read
+  const reference =
+    options.preloaderFrom === undefined ? undefined : await loadReferencePreloader(options.preloaderFrom);
   const facts = await collectFacts(path, options);
-  if (options.preloaderFrom !== undefined)
-    facts.referencePreloader = await loadReferencePreloader(options.preloaderFrom);
+  if (reference !== undefined) facts.referencePreloader = reference;
   if (!options.device) return buildReport(facts, PACKAGE_RULES);
   facts.device = options.device;
   return buildReport(facts, [...PACKAGE_RULES, ...DEVICE_RULES]);

@@ -18,7 +18,13 @@ export function resolveFiles(view: PackageView, scatter: Scatter, scatterPath: s
   }
   const siblings = [...byLowerPath.values()].filter((path) => posix.dirname(path) === (folder || '.'));
 
-  const locate = (partition: Partition): Pick<ResolvedFile, 'path' | 'caseDiffers'> => {
+  const byLowerName = new Map<string, string>();
+  for (const path of byLowerPath.values()) {
+    const name = posix.basename(path).toLowerCase();
+    if (!byLowerName.has(name)) byLowerName.set(name, path);
+  }
+
+  const locate = (partition: Partition): Pick<ResolvedFile, 'path' | 'caseDiffers' | 'elsewhere'> => {
     if (partition.fileName === null) return {};
     const wanted = posix.normalize(posix.join(folder, partition.fileName));
     if (view.resolve(wanted)) return { path: wanted };
@@ -28,7 +34,8 @@ export function resolveFiles(view: PackageView, scatter: Scatter, scatterPath: s
       const preloader = siblings.find((path) => LEGACY_PRELOADER.test(posix.basename(path)));
       if (preloader !== undefined) return { path: preloader };
     }
-    return {};
+    const elsewhere = byLowerName.get(posix.basename(partition.fileName).toLowerCase());
+    return elsewhere === undefined ? {} : { elsewhere };
   };
 
   return scatter.layouts.flatMap((layout) =>

@@ -18,6 +18,8 @@ export interface ImageTarget {
   partitionSize: bigint;
   fileSize: bigint;
   writtenSize: bigint;
+  /** bytes sent: the data blocks of a sparse image (progress counts these) */
+  sentSize?: bigint;
   sparse: boolean;
   /** sha256 of the file as the check read it; the bytes streamed now must be the same */
   sha256?: string;
@@ -76,9 +78,10 @@ export async function writeImage(
     hash.update(bytes);
     runs.push([offset, bytes.length]);
     await client.write(target.section, target.address + offset, bytes, BigInt(bytes.length));
-    done = offset + BigInt(bytes.length);
-    onProgress?.({ done, total: target.writtenSize });
+    done += BigInt(bytes.length);
+    onProgress?.({ done, total: target.sentSize ?? target.writtenSize });
   });
+  onProgress?.({ done, total: done });
   sameAsChecked(target, fileHash.digest('hex'));
   return { runs, sha256: hash.digest('hex') };
 }

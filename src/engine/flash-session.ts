@@ -281,7 +281,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
       throw new RomctlError(
         'the phone is in BROM mode and there is no preloader EMI block to set up its DRAM',
         {
-          exitCode: ExitCode.refused,
+          exitCode: ExitCode.badInput,
           where: transport.description,
           hint: 'boot the phone into preloader mode (plug it in switched off, no buttons), or give --preloader FILE',
         },

@@ -38,6 +38,8 @@ export interface PlannedImage {
   fileSize: bigint;
   /** bytes on the phone: the expanded size for a sparse image */
   writtenSize: bigint;
+  /** bytes sent to the phone: only the data blocks of a sparse image */
+  sentSize: bigint;
   sparse: boolean;
   /** sha256 of the file, as the check read it */
   sha256: string;
@@ -111,7 +113,7 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
   const layout = scatter?.model.layouts[0];
   if (!scatter || !layout) {
     throw new RomctlError(`${facts.path} is not an MTK scatter package (${facts.kind})`, {
-      exitCode: ExitCode.refused,
+      exitCode: ExitCode.badInput,
       hint: 'romctl check names what it is',
     });
   }
@@ -186,7 +188,7 @@ function rangeOf(partition: Partition): PlannedRange {
 function plannedImage(
   partition: Partition,
   path: string,
-  image: { size: bigint; writtenSize: bigint; kind: string; sha256: string },
+  image: { size: bigint; writtenSize: bigint; sentSize?: bigint; kind: string; sha256: string },
 ): PlannedImage {
   const target = flashTargetOf(partition);
   return {
@@ -198,6 +200,7 @@ function plannedImage(
     partitionSize: partition.size ?? image.writtenSize,
     fileSize: image.size,
     writtenSize: image.writtenSize,
+    sentSize: image.sentSize ?? image.writtenSize,
     sparse: image.kind === 'sparse',
     sha256: image.sha256,
   };

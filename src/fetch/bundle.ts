@@ -6,6 +6,7 @@ import { bundleLockPath, removeStaleStaging } from './leftovers.js';
 import { withLock } from './lock.js';
 import { downloadError } from './source-error.js';
 import type { FetchOptions } from './types.js';
+import { labelBlob } from './cache-catalogue.js';
 import { unpackBundle, type BundleArchive, type UnpackOptions, type UnpackResult } from './unpack.js';
 
 export interface FetchBundleOptions {
@@ -61,7 +62,16 @@ export async function fetchBundle(bundle: Bundle, options: FetchBundleOptions): 
     });
   }
   const files: FetchedFile[] = [];
-  for (const file of bundle.files) files.push(await fetchFile(file, options));
+  for (const file of bundle.files) {
+    const fetched = await fetchFile(file, options);
+    await labelBlob(options.cache, fetched.sha256, {
+      name: file.name,
+      codename: bundle.codename,
+      bundle: bundle.id,
+      version: bundle.version,
+    });
+    files.push(fetched);
+  }
   if (options.unpack === false) return { files, reused: false, verified: [] };
   const root = options.outDir ?? options.cache.root;
   for (const path of await removeStaleStaging(options.cache, root)) {

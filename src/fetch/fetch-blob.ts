@@ -128,13 +128,25 @@ async function download(
     await partial.close();
   }
   if (partial.received === 0) await partial.remove();
-  throw downloadError(`could not download ${spec.name}: ${failures.join('; ')}`, {
-    where: spec.name,
-    hint:
-      partial.received > 0
-        ? 'the part already downloaded is kept; run again to resume, or add a mirror with --mirror URL'
-        : 'check the network or add a mirror with --mirror URL',
-  });
+  const last = failures.at(-1) ?? '';
+  throw downloadError(
+    failures.length === 1
+      ? `could not download it: ${clip(last)}`
+      : `could not download it from any of ${failures.length} sources (last: ${clip(last)})`,
+    {
+      where: spec.name,
+      details: failures,
+      hint:
+        partial.received > 0
+          ? 'the part already downloaded is kept; run again to resume, or add a mirror with --mirror URL'
+          : 'check the network or add a mirror with --mirror URL',
+    },
+  );
+}
+
+/** a source's failure as part of one line: long URLs and messages cut (--verbose shows them whole) */
+function clip(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
 /**

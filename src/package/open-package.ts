@@ -49,11 +49,44 @@ async function readHead(path: string): Promise<Buffer> {
   }
 }
 
+/** files that are often saved under an archive's name: an image, a document, a web page instead of the file */
+const NOT_ARCHIVES: { test: (head: Buffer) => boolean; what: string; hint: string }[] = [
+  {
+    test: (h) => h.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')),
+    what: 'a PNG image',
+    hint: 'renamed?',
+  },
+  {
+    test: (h) => h.length >= 3 && h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff,
+    what: 'a JPEG image',
+    hint: 'renamed?',
+  },
+  { test: (h) => /^GIF8[79]a/.test(h.toString('latin1', 0, 6)), what: 'a GIF image', hint: 'renamed?' },
+  { test: (h) => h.toString('latin1', 0, 5) === '%PDF-', what: 'a PDF document', hint: 'renamed?' },
+  {
+    test: (h) => /^\s*(<!doctype html|<html|<head|<\?xml[^>]*>\s*<html)/i.test(h.toString('latin1')),
+    what: 'a web page',
+    hint: 'the download saved the site’s page (a login, a captcha or an error), not the file',
+  },
+];
+
 function detectContainer(head: Buffer, path: string): Container {
   const name = basename(path).toLowerCase();
   if (head.length >= 4 && head.readUInt16BE(0) === 0x504b) return 'zip'; // PK: local header or empty archive
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'tar'; // gzip
   if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
+  const impostor =
+    /\.(zip|tar|tar\.md5|tgz|tar\.gz)$/.test(name) && NOT_ARCHIVES.find((kind) => kind.test(head));
+  if (impostor) {
+    throw new PackageError(
+      'package.unreadable',
+      `this is ${impostor.what}, not an archive (${impostor.hint})`,
+      {
+        where: path,
+        hint: 'get the firmware package itself (a zip or tgz), then check it again',
+      },
+    );
+  }
   if (/\.(zip)$/.test(name)) return 'zip'; // a self-extracting or prefixed zip: yauzl reads from the end
   if (/\.(tar|tar\.md5|tgz|tar\.gz)$/.test(name)) return 'tar';
   if (head.length >= 4 && (head.toString('latin1', 0, 4) === 'Rar!' || head.readUInt32BE(0) === 0x377abcaf)) {

@@ -8,6 +8,6 @@ export { lintRegistry, type LintProblem } from './lint.js';
 export { embeddedRegistryDir, registryLocation } from './location.js';
 export type * from './model.js';
 export { openRegistry, Registry, type OpenRegistryOptions } from './registry.js';
-export { deviceFactsFor, requireDevice } from './resolve-device.js';
+export { deviceFactsFor, requireDevice, requireMtkDevice } from './resolve-device.js';
 export { searchDevices, suggestCodenames, type SearchHit } from './search.js';
 export { toYamlText } from './yaml-text.js';

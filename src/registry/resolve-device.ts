@@ -16,6 +16,32 @@ export function requireDevice(registry: Registry, codename: string): SearchEntry
   });
 }
 
+const PLATFORM_NAMES: Record<string, string> = {
+  qualcomm: 'Qualcomm',
+  spreadtrum: 'Spreadtrum (Unisoc)',
+  exynos: 'Samsung Exynos',
+  other: 'non-MediaTek',
+};
+
+/** As requireDevice, and a phone of another platform is bad input that says so (and names an MTK look-alike). */
+export function requireMtkDevice(registry: Registry, codename: string): SearchEntry {
+  const entry = requireDevice(registry, codename);
+  if (entry.platform === 'mtk') return entry;
+  const name = [entry.vendor, entry.names[0]].filter(Boolean).join(' ');
+  const mtkAlikes = (entry.lookAlikes ?? []).filter((alike) => registry.find(alike)?.platform === 'mtk');
+  throw new RomctlError(
+    `${entry.codename}${name ? ` (${name}${entry.chip ? `, ${entry.chip}` : ''})` : ''} is a ` +
+      `${PLATFORM_NAMES[entry.platform] ?? entry.platform} phone, not MediaTek: romctl's firmware, checks and flashing do not apply`,
+    {
+      exitCode: ExitCode.badInput,
+      hint:
+        mtkAlikes.length > 0
+          ? `if your phone is the MediaTek model, it is ${mtkAlikes.join(' or ')} (romctl info ${mtkAlikes[0]} tells them apart)`
+          : 'use the vendor’s own tools for this phone',
+    },
+  );
+}
+
 /**
  * `CODENAME[@variant]` → the facts the device rules judge against, with the hashes of every bundle that lists
  * content. An unknown variant is bad input naming the known ones.
@@ -24,7 +50,7 @@ export async function deviceFactsFor(registry: Registry, spec: string): Promise<
   const at = spec.indexOf('@');
   const codename = at < 0 ? spec : spec.slice(0, at);
   const variant = at < 0 ? undefined : spec.slice(at + 1);
-  const entry = await registry.entry(requireDevice(registry, codename));
+  const entry = await registry.entry(requireMtkDevice(registry, codename));
   const { profile } = entry;
   if (variant !== undefined && !(profile.variants ?? []).some((known) => known.id === variant)) {
     const ids = (profile.variants ?? []).map((known) => known.id);

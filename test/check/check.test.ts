@@ -1,4 +1,14 @@
-import { appendFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPackage } from '../../src/check/index.js';
 import { packFolder } from '../../src/testkit/pack.js';
@@ -52,10 +62,10 @@ describe('romctl check on a sound package', () => {
 });
 
 describe('romctl check refuses each broken variant with its code', () => {
-  const refused = async (path: string, code: string, args: string[] = []) => {
+  const refused = async (path: string, code: string, args: string[] = [], exitCode = 1) => {
     const run = await runCli(['check', path, '--json', ...args]);
     const report = JSON.parse(run.stdout) as { findings: { code: string; severity: string }[] };
-    expect(run.code, run.stderr).toBe(1);
+    expect(run.code, run.stderr).toBe(exitCode);
     expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.code)).toContain(code);
     return report;
   };
@@ -135,8 +145,14 @@ describe('romctl check refuses each broken variant with its code', () => {
     rmSync(rom.scatterPath);
     writeFileSync(`${rom.dir}/rawprogram0.xml`, '<?xml version="1.0" ?><data></data>');
     writeFileSync(`${rom.dir}/prog_emmc_firehose_8953_ddr.mbn`, 'ELF');
-    const report = await refused(rom.dir, 'package.not-mtk');
+    // not the expected format: bad input (exit 2), the report still says what it is
+    const report = await refused(rom.dir, 'package.not-mtk', [], 2);
     expect(JSON.stringify(report)).toMatch(/Qualcomm/);
+    const empty = work.path('no-scatter');
+    mkdirSync(empty);
+    const text = await runCli(['check', empty]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/NOT AN MTK SCATTER PACKAGE/);
   });
 });
 
@@ -165,5 +181,47 @@ describe('romctl check warns without refusing', () => {
     writeFileSync(rom.scatterPath, text);
     const report = await checkPackage(rom.dir);
     expect(codes(report)).toEqual(['file.name-case']);
+  });
+});
+
+describe('romctl check explains where it looked', () => {
+  it('names the scatter it used, groups one remedy for many findings, and points at the images/ subfolder', async () => {
+    const rom = await work.rom('images-below');
+    mkdirSync(join(rom.dir, 'images'));
+    for (const file of rom.files) {
+      if (existsSync(file.path)) renameSync(file.path, join(rom.dir, 'images', basename(file.path)));
+    }
+    const run = await runCli(['check', rom.dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`scatter used: ${basename(rom.scatterPath)}`);
+    const missing = run.stdout.match(/✗ file\.missing/g) ?? [];
+    expect(missing.length).toBeGreaterThan(3);
+    const remedies = run.stdout.split('\n').filter((line) => line.trimStart().startsWith('→'));
+    expect(remedies).toEqual([
+      `      → (all ${missing.length}) the images are in images/, not beside the scatter (SP Flash Tool reads them ` +
+        `from the scatter's folder): put ${basename(rom.scatterPath)} in images/ with them`,
+    ]);
+  });
+});
+
+describe('romctl check on a file that is not an archive at all', () => {
+  it.each([
+    [
+      'rom.zip',
+      Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(200)]),
+      /a PNG image, not an archive \(renamed\?\)/,
+    ],
+    [
+      'rom.tgz',
+      Buffer.from('<!DOCTYPE html><html><body>Please log in</body></html>'),
+      /a web page, not an archive \(the download saved/,
+    ],
+  ])('%s holding something else is named as what it is (exit 2, one line)', async (name, bytes, message) => {
+    const path = work.path(name);
+    writeFileSync(path, bytes);
+    const run = await runCli(['check', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

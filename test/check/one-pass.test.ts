@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectFromView } from '../../src/check/index.js';
+import type { ReadEvent } from '../../src/check/collect.js';
 import { openPackage, type EntryVisitor, type PackageView } from '../../src/package/index.js';
 import { packFolder } from '../../src/testkit/pack.js';
 import { romWorkspace } from './helpers.js';
@@ -53,4 +54,24 @@ describe('the check reads every image exactly once', () => {
       ]);
     });
   }
+});
+
+describe('the check reports its reading, for the progress display', () => {
+  it('lists the images first, then bytes up to each size, then each one done', async () => {
+    const view = await openPackage((await work.rom('heard')).dir);
+    const events: ReadEvent[] = [];
+    try {
+      await collectFromView(view, { onRead: (event) => events.push(event) });
+    } finally {
+      await view.close();
+    }
+    const first = events[0];
+    if (first?.type !== 'files') throw new Error(`first event: ${first?.type}`);
+    expect(first.files.length).toBeGreaterThan(5);
+    for (const file of first.files) {
+      const bytes = events.filter((e) => e.type === 'bytes' && e.path === file.path);
+      expect(bytes.at(-1)).toMatchObject({ bytes: file.size, size: file.size });
+      expect(events.filter((e) => e.type === 'done' && e.path === file.path)).toHaveLength(1);
+    }
+  });
 });

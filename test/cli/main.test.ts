@@ -29,9 +29,80 @@ describe('romctl program', () => {
     for (const args of [['--frobnicate'], ['frobnicate'], ['scatter']]) {
       const run = await runCli(args);
       expect(run.code, args.join(' ')).toBe(2);
-      expect(run.stderr).toMatch(/error/);
+      expect(run.stderr).toMatch(
+        /^romctl: (unknown option|unknown command|missing required argument).* — run romctl --help for usage\n$/,
+      );
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('judges every flag before any work', async () => {
+    const both = await runCli([
+      'flash',
+      '/nonexistent-package',
+      '--device',
+      'nikel',
+      '--port',
+      '/dev/null',
+      '--sim',
+      'nikel',
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(
+      /^romctl: name the phone with exactly one of --port PATH or --sim PROFILE — /,
+    );
+    expect(both.stderr.trim().split('\n')).toHaveLength(1);
+    const profile = await runCli([
+      'backup',
+      '--device',
+      'nikel',
+      '--out',
+      '/nonexistent/x',
+      '--sim',
+      'no-such-phone',
+    ]);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toMatch(/no-such-phone/);
+  });
+
+  it('answers a non-MediaTek phone as such wherever a codename is taken', async () => {
+    for (const args of [
+      ['fetch', 'S580'],
+      ['flash', '/nonexistent-package', '--device', 'S580', '--sim', 'nikel'],
+      ['backup', '--device', 'S580', '--out', '/nonexistent/x', '--sim', 'nikel'],
+      ['check', '/nonexistent-package', '--device', 'S580'],
+      ['fetch', 'mido'],
+    ]) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(/^romctl: \S+ \(.*\) is a Qualcomm phone, not MediaTek/);
+    }
+    expect((await runCli(['fetch', 'mido'])).stderr).toMatch(
+      /it is nikel \(romctl info nikel tells them apart\)/,
+    );
+  });
+
+  it('names the unknown command in help, and shows a known one', async () => {
+    const unknown = await runCli(['help', 'nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^romctl: no command 'nosuch' — the commands are: scatter, .*flash/);
+    expect(unknown.stdout).toBe('');
+    const known = await runCli(['help', 'cache']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: romctl cache/);
+  });
+
+  it('keeps an error to one line; --verbose adds the details and --json prints them as JSON', async () => {
+    const args = ['fetch', 'nikel', '--registry', '/nonexistent-registry'];
+    const plain = await runCli(args);
+    expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+    const verbose = await runCli(['--verbose', ...args]);
+    expect(verbose.stderr.split('\n')[0]).toBe(plain.stderr.split('\n')[0]);
+    const json = await runCli(['--json', ...args]);
+    expect(json.code).toBe(plain.code);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { exitCode: plain.code, details: expect.any(Array) },
+    });
   });
 
   it('turns an expected failure into one line naming where and what to do', async () => {

@@ -86,7 +86,7 @@ describe('romctl serve-demo', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`registry  ${registryUrl} (signed; root ${rootFile})`);
     expect(run.stdout).toContain(
-      `try:      romctl fetch nikel --registry ${registryUrl} --registry-root ${rootFile} --cache <dir>`,
+      `try:      npx romctl fetch nikel --registry ${registryUrl} --registry-root ${rootFile}\n`,
     );
     await expect(fetch(registryUrl)).rejects.toThrow();
   });

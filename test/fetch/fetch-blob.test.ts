@@ -38,6 +38,20 @@ describe('fetchBlob against a faulty server', () => {
     expect(f.events.some((event) => event.type === 'cache-hit')).toBe(true);
   });
 
+  it('fails in one short line when every source fails; each source is in the details', async () => {
+    const file = blob(1024);
+    const long = `/${'mirror-path-'.repeat(30)}rom.zip`;
+    const urls = [1, 2, 3, 4, 5].map((n) => f.server.url(`${long}?mirror=${n}`));
+    for (const n of [1, 2, 3, 4, 5]) f.server.route(`${long}?mirror=${n}`, status(404));
+    const error = await refusedWith(
+      fetchBlob({ name: 'rom.zip', sha256: file.sha256, size: 1024, urls }, f.options()),
+    );
+    expect(error.oneLine().length).toBeLessThan(400);
+    expect(error.message).toMatch(/^could not download it from any of 5 sources \(last: /);
+    expect(error.details).toHaveLength(5);
+    expect(error.details[0]).toContain(urls[0]);
+  });
+
   it('resumes with Range after a connection reset mid-body, fetching only the missing bytes', async () => {
     const file = blob(size);
     f.server.route('/rom.zip', serve(file.data, { resetAfter: 300_000 }), serve(file.data));

@@ -24,7 +24,17 @@ afterEach(async () => {
 });
 
 const fetchNikel = (registry: string, ...extra: string[]) =>
-  runCli(['fetch', 'nikel', '--registry', registry, '--cache', cache, ...extra]);
+  runCli([
+    'fetch',
+    'nikel',
+    '--registry',
+    registry,
+    '--registry-root',
+    served.rootFile,
+    '--cache',
+    cache,
+    ...extra,
+  ]);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const bundlesDir = () => join(cache, 'bundles', 'nikel');
 
@@ -136,7 +146,7 @@ describe('fetch under hostile input leaves only the verified cache', () => {
   it('cache prune removes unpacked bundles with the blobs', async () => {
     expect((await fetchNikel(await served.registry('ok', [served.bundle]))).code).toBe(0);
     const young = await runCli(['cache', '--cache', cache, 'prune', '--older-than', '1d']);
-    expect(young.stdout).toMatch(/^0 files removed/);
+    expect(young.stdout).toMatch(/^0 files and 0 unpacked bundles removed/);
     expect(await namesIn(bundlesDir())).toEqual(['demo-1.0']);
     const all = await runCli(['cache', '--cache', cache, 'prune', '--all']);
     expect(all.code).toBe(0);

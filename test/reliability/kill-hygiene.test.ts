@@ -69,7 +69,16 @@ describe('romctl killed with SIGKILL leaves nothing running and nothing half-mad
     const cache = join(dir, 'cache');
     const bundles = join(cache, 'bundles', 'nikel');
 
-    const { child } = romctl(['fetch', 'nikel', '--registry', registry, '--cache', cache]);
+    const { child } = romctl([
+      'fetch',
+      'nikel',
+      '--registry',
+      registry,
+      '--registry-root',
+      served.rootFile,
+      '--cache',
+      cache,
+    ]);
     const staging = async () =>
       (await pathsUnder(bundles)).some((path) => /^\.demo-1\.0\.unpack-.+\/big\//.test(path));
     expect(await eventually(staging, 60_000)).toBe(true);
@@ -77,7 +86,16 @@ describe('romctl killed with SIGKILL leaves nothing running and nothing half-mad
     expect((await namesIn(bundles)).filter((name) => name.includes('.unpack-'))).toHaveLength(1);
     expect(await namesIn(join(cache, 'locks'))).toEqual(['bundle-nikel-demo-1.0.lock']);
 
-    const next = await runCli(['fetch', 'nikel', '--registry', registry, '--cache', cache]);
+    const next = await runCli([
+      'fetch',
+      'nikel',
+      '--registry',
+      registry,
+      '--registry-root',
+      served.rootFile,
+      '--cache',
+      cache,
+    ]);
     expect(next.stderr).toMatch(/removed .*\.demo-1\.0\.unpack-\S+, left by an unpack that was interrupted/);
     // the package has no scatter: the check refuses it, so nothing is kept in bundles/ at all
     expect(next.code).toBe(1);

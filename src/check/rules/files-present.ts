@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Rule } from '../rule.js';
 import { finding } from '../rule.js';
 
@@ -7,7 +8,7 @@ export const filesPresentRule: Rule = {
   codes: ['file.missing', 'file.name-case'],
   check(facts) {
     const scatterPath = facts.scatter?.path;
-    return facts.files.flatMap(({ partition, path, caseDiffers }) => {
+    return facts.files.flatMap(({ partition, path, caseDiffers, elsewhere }) => {
       if (!partition.isDownload || partition.fileName === null) return [];
       const subject = { file: scatterPath, partition: partition.name, line: partition.line || undefined };
       if (path === undefined) {
@@ -20,7 +21,11 @@ export const filesPresentRule: Rule = {
               ? `no image for ${partition.name}: this old scatter names no files and ${partition.fileName} is not there`
               : `${partition.fileName} (for ${partition.name}) is not in the package`,
             subject,
-            'the package is incomplete: download it again, or get the missing image from the same firmware release',
+            elsewhere !== undefined
+              ? `the images are in ${folderOf(elsewhere)}, not beside the scatter (SP Flash Tool reads them ` +
+                  `from the scatter's folder): put ${posix.basename(scatterPath ?? 'the scatter')} in ` +
+                  `${folderOf(elsewhere)} with them`
+              : 'the package is incomplete: download it again, or get the missing image from the same firmware release',
           ),
         ];
       }
@@ -39,3 +44,8 @@ export const filesPresentRule: Rule = {
     });
   },
 };
+
+function folderOf(path: string): string {
+  const folder = posix.dirname(path);
+  return folder === '.' ? 'the top folder of the package' : `${folder}/`;
+}

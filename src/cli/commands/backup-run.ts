@@ -14,14 +14,14 @@ import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
 import { readCredentials } from './credentials.js';
 import type { Output } from '../output.js';
-import { createProgress, formatBytes } from '../progress.js';
+import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
 import type { BackupCommandOptions } from './backup.js';
-import { openDeviceLink } from './flash-link.js';
-import { labelledProgress } from './flash-run.js';
+import { checkLinkOptions, openDeviceLink } from './flash-link.js';
 import { expectationsOf } from './flash-prepare.js';
 
 /** `romctl backup`: the protected partitions, read from the phone into a folder with a verified manifest. */
 export async function runBackup(output: Output, options: BackupCommandOptions, io: CliIo): Promise<number> {
+  checkLinkOptions(options);
   const { facts: device } = await deviceFactsFor(
     await openRegistry({ ...registryReadOptions(output, options, io.env), env: io.env }),
     options.device,
@@ -39,9 +39,7 @@ export async function runBackup(output: Output, options: BackupCommandOptions, i
   }
   const credentials = await readCredentials(options);
   const link = await openDeviceLink(output, options);
-  const progress = labelledProgress(() =>
-    createProgress({ stream: io.stderr, quiet: output.quiet || output.json }),
-  );
+  let progress: ProgressReporter | null = null;
   try {
     const session = await openFlashSession({
       transport: link.transport,
@@ -52,14 +50,30 @@ export async function runBackup(output: Output, options: BackupCommandOptions, i
     });
     const table = await session.client.partitionTable().catch(() => null);
     const ranges = protectedRanges(table, device);
+    const shown = createProgress({
+      stream: io.stderr,
+      quiet: output.quiet || output.json,
+      steps: ranges.map((range) => ({ label: range.partition, bytes: Number(range.size) })),
+    });
+    progress = shown;
+    let index = -1;
     const manifest = await backupPartitions(
       session.client,
       ranges,
       resolve(options.out),
       { device: device.codename, storageId: session.storage.id },
-      (label, done, total) => progress.update(label, Number(done), Number(total)),
+      (label, done, total) => {
+        const next = ranges.findIndex((range) => label.endsWith(` ${range.partition}`));
+        if (next !== index && next >= 0) {
+          if (index >= 0) shown.finishStep(index, { state: 'done' });
+          index = next;
+          shown.startStep(index);
+        }
+        shown.update(label, Number(done), Number(total));
+      },
     );
-    progress.end();
+    if (index >= 0) shown.finishStep(index, { state: 'done' });
+    shown.end();
     await session.client.shutdown('normal');
     if (output.json) {
       output.printJson({ dir: resolve(options.out), ...manifest });
@@ -73,7 +87,7 @@ export async function runBackup(output: Output, options: BackupCommandOptions, i
     }
     return ExitCode.ok;
   } finally {
-    progress.end();
+    progress?.end();
     await link.close();
   }
 }

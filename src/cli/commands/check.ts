@@ -41,7 +41,7 @@ export function registerCheck(program: Command, runner: CommandRunner): void {
     .action(
       runner.action(async (output, path: string, options: CheckCommandOptions) => {
         const { runCheck } = await import('./check-run.js');
-        return runCheck(output, path, options, runner.io.env);
+        return runCheck(output, path, options, runner.io);
       }),
     );
 }

@@ -12,7 +12,7 @@ import { registryTrust } from '../../registry/trust/report.js';
 import { registryReadOptions } from '../registry-options.js';
 import type { Bundle, BundleKind } from '../../registry/model.js';
 import { openRegistry } from '../../registry/registry.js';
-import { deviceFactsFor, requireDevice } from '../../registry/resolve-device.js';
+import { deviceFactsFor, requireMtkDevice } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -30,7 +30,7 @@ export async function runFetch(
   const read = registryReadOptions(output, options, io.env);
   const registry = await openRegistry({ ...read, env: io.env, cacheDir: cache.root });
   const trust = registryTrust(registry, read.dir, read.insecure);
-  const entry = await registry.entry(requireDevice(registry, codename));
+  const entry = await registry.entry(requireMtkDevice(registry, codename));
   const region = options.region ?? (io.env.ROMCTL_REGION || undefined);
   const choice = chooseBundle(entry, {
     ...(options.release === undefined ? {} : { version: options.release }),
@@ -63,7 +63,11 @@ export async function runFetch(
       ),
     );
   }
-  const progress = createProgress({ stream: io.stderr, quiet: output.quiet });
+  const progress = createProgress({
+    stream: io.stderr,
+    quiet: output.quiet || output.json,
+    steps: bundle.files.map((file) => ({ label: file.name, bytes: file.size ?? 0 })),
+  });
   let checked: { report: Report; folder: string } | undefined;
   const fetched = await fetchBundle(bundle, {
     cache,

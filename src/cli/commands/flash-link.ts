@@ -32,13 +32,22 @@ export interface DeviceLink {
   close(): Promise<BootDecision | null>;
 }
 
-export async function openDeviceLink(output: Output, options: LinkOptions): Promise<DeviceLink> {
+/** The flags that name the phone, judged before any work: exactly one of --port and --sim, a known profile. */
+export function checkLinkOptions(options: LinkOptions): void {
   if ((options.port === undefined) === (options.sim === undefined)) {
     throw new RomctlError('name the phone with exactly one of --port PATH or --sim PROFILE', {
       exitCode: ExitCode.badInput,
       hint: 'romctl detect lists connected phones; --sim nikel runs a simulated one',
     });
   }
+  if (options.sim !== undefined) resolveSimProfile(options.sim);
+  else if (options.simStorage !== undefined) {
+    throw new RomctlError('--sim-storage goes with --sim', { exitCode: ExitCode.badInput });
+  }
+}
+
+export async function openDeviceLink(output: Output, options: LinkOptions): Promise<DeviceLink> {
+  checkLinkOptions(options);
   if (options.port !== undefined) {
     const transport = await openSerialTransport(options.port);
     return {

@@ -1,7 +1,14 @@
 import { basename, resolve } from 'node:path';
 import type { Finding } from '../../check/index.js';
 import { executePlan, type FlashEvent, type FlashResult } from '../../engine/executor.js';
-import { buildFlashPlan, describeStep, PlanRefusedError, type FlashPlan } from '../../engine/plan.js';
+import {
+  buildFlashPlan,
+  describeStep,
+  PlanRefusedError,
+  type FlashPlan,
+  type FlashStep,
+  type PlannedRange,
+} from '../../engine/plan.js';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { openRegistry } from '../../registry/registry.js';
 import { registryReadOptions } from '../registry-options.js';
@@ -13,7 +20,7 @@ import { readCredentials } from './credentials.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
 import type { FlashCommandOptions } from './flash.js';
-import { openDeviceLink } from './flash-link.js';
+import { checkLinkOptions, openDeviceLink } from './flash-link.js';
 import { checkForFlash, expectationsOf, type CheckedPackage } from './flash-prepare.js';
 
 /** `romctl flash`: check → plan → (only then) the phone: connect, verify, back up, write, verify, reboot. */
@@ -23,12 +30,22 @@ export async function runFlash(
   options: FlashCommandOptions,
   io: CliIo,
 ): Promise<number> {
+  checkLinkOptions(options);
   const { facts: device } = await deviceFactsFor(
     await openRegistry({ ...registryReadOptions(output, options, io.env), env: io.env }),
     options.device,
   );
+  const givenDa =
+    options.da === undefined ? null : { bytes: await readUserFile(options.da, 'DA file'), name: options.da };
   const pkg = await checkForFlash(path, device, options.mode);
   try {
+    if (pkg.facts.kind !== 'mtk-scatter') {
+      throw new RomctlError(`not an MTK scatter package (${pkg.facts.kind})`, {
+        exitCode: ExitCode.badInput,
+        where: pkg.facts.path,
+        hint: `${pkg.facts.evidence[0] ?? 'no scatter file found'}; romctl check says more`,
+      });
+    }
     let plan: FlashPlan;
     try {
       plan = buildFlashPlan(pkg.facts, pkg.report, {
@@ -42,12 +59,16 @@ export async function runFlash(
       return ExitCode.refused;
     }
     printPlan(output, plan);
-    const da = await daFor(pkg, options);
+    const da = givenDa ?? daFor(pkg, options);
+    if (da) parseSpokenDa(da.bytes, da.name);
     const credentials = await readCredentials(options);
     const link = await openDeviceLink(output, options);
-    const progress = labelledProgress(() =>
-      createProgress({ stream: io.stderr, quiet: output.quiet || output.json }),
-    );
+    const progress = createProgress({
+      stream: io.stderr,
+      quiet: output.quiet || output.json,
+      steps: plan.steps.map((step) => ({ label: describeStep(step), bytes: bytesMoved(step) })),
+    });
+    const started = Date.now();
     let result: FlashResult;
     try {
       result = await executePlan({
@@ -77,25 +98,18 @@ export async function runFlash(
           `simulated phone after the flash: ${boot.mode === 'brom' ? 'BROM' : 'preloader'} mode (${boot.reason})`,
         );
     }
-    printResult(output, plan, result);
+    printResult(output, plan, result, (Date.now() - started) / 1000);
     return ExitCode.ok;
   } finally {
     await pkg.close();
   }
 }
 
-async function daFor(
+function daFor(
   pkg: CheckedPackage,
   options: FlashCommandOptions,
-): Promise<{ bytes: Uint8Array; name: string } | null> {
-  const da =
-    options.da !== undefined
-      ? { bytes: await readUserFile(options.da, 'DA file'), name: options.da }
-      : pkg.da;
-  if (da) {
-    parseSpokenDa(da.bytes, da.name);
-    return da;
-  }
+): { bytes: Uint8Array; name: string } | null {
+  if (pkg.da) return pkg.da;
   if (options.sim !== undefined) return null;
   throw new RomctlError('the package has no Download Agent (MTK_AllInOne_DA.bin)', {
     exitCode: ExitCode.badInput,
@@ -104,23 +118,20 @@ async function daFor(
   });
 }
 
-/** a fresh rate and line for each piece of work (the reporter's rate window would mix two labels' byte counts) */
-export function labelledProgress(make: () => ProgressReporter): ProgressReporter {
-  let label = '';
-  let current = make();
-  return {
-    ...current,
-    update(next, bytes, total) {
-      if (next !== label) {
-        current.end();
-        current = make();
-        label = next;
-      }
-      current.update(next, bytes, total);
-    },
-    message: (text) => current.message(text),
-    end: () => current.end(),
-  };
+/** the bytes a step moves over the link, as the progress display's share of the whole plan */
+function bytesMoved(step: FlashStep): number {
+  const sizes = (ranges: PlannedRange[]) => ranges.reduce((sum, range) => sum + Number(range.size ?? 0n), 0);
+  switch (step.kind) {
+    case 'backup':
+    case 'restore':
+      return sizes(step.ranges);
+    case 'write':
+      return 2 * Number(step.image.sentSize); // written, then read back
+    case 'preloader':
+      return 2 * Number(step.image.fileSize); // boot2, then boot1
+    default:
+      return 0;
+  }
 }
 
 function report(event: FlashEvent, progress: ProgressReporter, output: Output): void {
@@ -131,8 +142,8 @@ function report(event: FlashEvent, progress: ProgressReporter, output: Output): 
       );
       break;
     case 'step':
-      if (event.state === 'start') progress.message(`[${event.index + 1}/${event.total}] ${event.text}`);
-      else if (event.state === 'skipped') progress.message(`      skipped: ${event.detail ?? ''}`);
+      if (event.state === 'start') progress.startStep(event.index);
+      else progress.finishStep(event.index, { state: event.state, detail: event.detail });
       break;
     case 'progress':
       progress.update(event.label, Number(event.done), Number(event.total));
@@ -170,7 +181,7 @@ function printPlan(output: Output, plan: FlashPlan): void {
   plan.steps.forEach((step, i) => output.note(`  ${i + 1}. ${describeStep(step)}`));
 }
 
-function printResult(output: Output, plan: FlashPlan, result: FlashResult): void {
+function printResult(output: Output, plan: FlashPlan, result: FlashResult, seconds: number): void {
   if (output.json) {
     output.printJson({
       verdict: 'flashed',
@@ -183,14 +194,17 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult): void
     });
     return;
   }
-  for (const step of result.steps) {
-    const mark = step.state === 'done' ? output.style.green('✓') : output.style.dim('–');
-    output.line(`${mark} ${step.text}${step.detail ? output.style.dim(`  (${step.detail})`) : ''}`);
-  }
-  const written = plan.steps.reduce((sum, s) => sum + (s.kind === 'write' ? s.image.writtenSize : 0n), 0n);
+  for (const step of result.steps.filter((s) => s.state === 'skipped'))
+    output.line(output.style.dim(`– skipped ${step.id}${step.detail ? `: ${step.detail}` : ''}`));
+  const sent = plan.steps.reduce((sum, s) => sum + (s.kind === 'write' ? s.image.sentSize : 0n), 0n);
+  const skipped = result.steps.filter((s) => s.state === 'skipped').length;
   output.line(
     output.style.green(
-      output.style.bold(`FLASHED — ${plan.mode}, ${formatBytes(Number(written))} written and verified`),
+      output.style.bold(
+        `FLASHED — ${plan.mode}, ${result.steps.length - skipped} steps done` +
+          `${skipped > 0 ? ` (${skipped} skipped)` : ''}, ${formatBytes(Number(sent))} of images ` +
+          `written and verified in ${seconds.toFixed(1)} s`,
+      ),
     ),
   );
   output.line(`backup and journal: ${result.backupDir}`);

@@ -9,6 +9,11 @@ import { readCredentials } from './credentials.js';
 import { openDeviceLink } from './flash-link.js';
 import type { ProbeCommandOptions } from './probe.js';
 
+/** the DA could not start DRAM (no EMI block for a BROM-mode phone, or one that does not fit): nothing else failed */
+function isDramRefusal(error: RomctlError): boolean {
+  return error.exitCode === ExitCode.refused || error.exitCode === ExitCode.badInput;
+}
+
 /** what the boot ROM said, and why the DA part could not follow (a BROM-mode phone without an EMI block) */
 function partial(identity: BromIdentity, error: RomctlError): Passport {
   const passport = identityPassport(identity);
@@ -45,7 +50,7 @@ export async function runProbe(output: Output, options: ProbeCommandOptions): Pr
       onIdentified: (seen) => (identity = seen),
     }).catch((error: unknown) => {
       // a phone in BROM mode without an EMI block still says who it is
-      if (identity && error instanceof RomctlError && error.exitCode === ExitCode.refused) return error;
+      if (identity && error instanceof RomctlError && isDramRefusal(error)) return error;
       throw error;
     });
     if (session instanceof RomctlError) passport = partial(identity as unknown as BromIdentity, session);

@@ -110,6 +110,10 @@ export async function runRegistryAdd(
     output.note(`${finding.severity}: ${finding.code} ${finding.message}`);
   }
   if (report.verdict === 'refuse') {
+    if (output.json) {
+      output.printJson({ written: false, verdict: 'refuse', findings: report.findings });
+      return ExitCode.refused;
+    }
     output.line(
       output.style.red(
         `refused: romctl check finds errors in ${path} for ${profile.codename}; no bundle written`,
@@ -149,7 +153,8 @@ export async function runRegistryAdd(
     target,
     toYamlText(bundle, 'written by romctl registry add: review it, then run romctl registry index'),
   );
-  output.line(`wrote ${target}`);
+  if (output.json) output.printJson({ written: true, file: target, bundle });
+  else output.line(`wrote ${target}`);
   if (file.urls.length === 0)
     output.note('no --url given: add where the package can be downloaded before publishing');
   return ExitCode.ok;

@@ -38,6 +38,14 @@ export async function runRegistryIndex(output: Output, dir: string | undefined):
     }
   });
   writeIndexFiles(root, built);
-  output.line(`wrote ${join(root, INDEX_FILE)} and ${built.devices.length} device entries`);
+  const bundles = built.devices.reduce((sum, device) => sum + device.bundles.length, 0);
+  if (output.json)
+    output.printJson({
+      registry: root,
+      index: join(root, INDEX_FILE),
+      devices: built.devices.length,
+      bundles,
+    });
+  else output.line(`wrote ${join(root, INDEX_FILE)}: ${built.devices.length} devices, ${bundles} bundles`);
   return ExitCode.ok;
 }

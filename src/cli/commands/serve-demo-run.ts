@@ -26,7 +26,7 @@ export async function runServeDemo(output: Output, options: ServeDemoOptions): P
       output.line(`registry  ${demo.registryUrl} (signed; root ${demo.rootFile})`);
       output.line(`package   ${demo.packageUrl}`);
       output.line(
-        `try:      romctl fetch ${demo.codename} --registry ${demo.registryUrl} --registry-root ${demo.rootFile} --cache <dir>`,
+        `try:      npx romctl fetch ${demo.codename} --registry ${demo.registryUrl} --registry-root ${demo.rootFile}`,
       );
     }
     if (options.readyFile !== undefined) {
