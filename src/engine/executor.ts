@@ -72,11 +72,21 @@ export interface StepResult {
   detail?: string;
 }
 
+/** What the executor believes the phone does at its next power-on, and what the user should do about it. */
+export interface PhoneState {
+  boots: boolean;
+  /** the state in words: "BROM mode (…)" or "boots its preloader (…)" */
+  text: string;
+  /** what to do when it does not boot */
+  todo?: string;
+}
+
 export interface FlashResult {
   backupDir: string;
   journal: string;
   steps: StepResult[];
   accepted: string[];
+  phone: PhoneState;
 }
 
 const BACKUP = 'backup';
@@ -139,7 +149,8 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     options.resume === true,
   );
   const run = new StepRunner(client, storage, plan, options, journal, join(dir, BACKUP), emit);
-  await run.decidePreloader(memoryProven, found);
+  const bromMode = session.identity.mode === 'brom';
+  await run.decidePreloader(memoryProven, found, bromMode && session.dramCheckedWithPackage);
   const results: StepResult[] = [];
   for (const [index, step] of plan.steps.entries()) {
     const text = describeStep(step);
@@ -153,8 +164,42 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       throw error;
     }
   }
+  const phone = phoneStateAfter(plan, results, bromMode);
+  if (!phone.boots) await journal.note(`phone state: ${phone.text}`);
   await journal.finish();
-  return { backupDir: dir, journal: journal.path, steps: results, accepted: journal.data.acceptedRisks };
+  return {
+    backupDir: dir,
+    journal: journal.path,
+    steps: results,
+    accepted: journal.data.acceptedRisks,
+    phone,
+  };
+}
+
+/**
+ * A phone that came up in BROM mode has a preloader that does not start (or none): unless this run wrote a
+ * verified preloader, it will come up in BROM mode again. A phone that started its own preloader keeps booting it.
+ */
+export function phoneStateAfter(plan: FlashPlan, results: StepResult[], bromMode: boolean): PhoneState {
+  const preloader = results.find((r) => r.id === 'preloader');
+  const written = preloader?.state === 'done' || preloader?.detail?.startsWith('written earlier') === true;
+  if (written) return { boots: true, text: 'boots the preloader written and verified in boot2 and boot1' };
+  if (!bromMode) return { boots: true, text: 'boots its own preloader (it started before the flash)' };
+  const why = !plan.preloader
+    ? 'the package has no preloader to write'
+    : plan.accepted.some((f) => f.code.startsWith('preloader.'))
+      ? 'the package preloader carries an accepted risk, so it was not written unasked'
+      : 'the preloader was not written';
+  return {
+    boots: false,
+    text:
+      `BROM mode: the phone connected in BROM mode, so its own preloader does not start (or a key was held), ` +
+      `and ${why}; it will come up in BROM mode again (0e8d:0003, a black screen)`,
+    todo: !plan.preloader
+      ? 'flash a package for this phone that contains its preloader; everything else written stays verified'
+      : 'run again with --with-preloader if this preloader is the one for this phone (the DA tested its DRAM ' +
+        'settings), or use the package made for this exact variant',
+  };
 }
 
 async function setAsidePreviousBackup(dir: string): Promise<void> {
@@ -174,6 +219,7 @@ type Outcome = { state: 'done' | 'skipped'; detail?: string };
 
 class StepRunner {
   private writePreloaderNow = false;
+  private preloaderReason = '';
   private manifest: BackupManifest | null = null;
 
   constructor(
@@ -186,12 +232,20 @@ class StepRunner {
     private readonly emit: (event: FlashEvent) => void,
   ) {}
 
-  /** whether the preloader step writes: asked, or boot1 is blank; refused now (nothing written) if unproven */
-  async decidePreloader(memoryProven: boolean, found: Finding | null): Promise<void> {
+  /**
+   * Whether the preloader step writes: asked, boot1 is blank, or the phone is being repaired (it connected in
+   * BROM mode and the DA started its DRAM with this preloader's EMI settings); refused now (nothing written) if
+   * the preloader's fit is unproven.
+   */
+  async decidePreloader(memoryProven: boolean, found: Finding | null, repair: boolean): Promise<void> {
     const step = this.plan.steps.find((s) => s.kind === 'preloader');
     if (!step) return;
-    this.writePreloaderNow = step.when === 'asked' || (await bootAreaBlank(this.client));
+    const overridden = this.plan.accepted.some((f) => f.code.startsWith('preloader.'));
+    this.writePreloaderNow =
+      step.when === 'asked' || (repair && !overridden) || (await bootAreaBlank(this.client));
     if (!this.writePreloaderNow) return;
+    if (repair && step.when !== 'asked')
+      this.preloaderReason = 'the phone is in BROM mode: repairing its preloader';
     const accepted = (code: string) => this.plan.acceptRisk.includes(code);
     if (!memoryProven && !accepted('preloader.emi-undecided')) {
       throw new RomctlError(
@@ -206,8 +260,7 @@ class StepRunner {
         },
       );
     }
-    const overridden = this.plan.accepted.some((f) => f.code.startsWith('preloader.'));
-    if (overridden && step.when === 'if-blank') {
+    if (overridden && step.when === 'if-needed') {
       throw new RomctlError(
         'boot1 is blank and the package preloader has an accepted risk: it is not written unasked',
         {
@@ -384,7 +437,8 @@ class StepRunner {
       this.emit({ type: 'progress', label: phase, ...p }),
     );
     await this.journal.record(id, { state: 'done', sha256 });
-    return { state: 'done', detail: 'boot2 then boot1, both verified' };
+    const why = this.preloaderReason ? ` (${this.preloaderReason})` : '';
+    return { state: 'done', detail: `boot2 then boot1, both verified${why}` };
   }
 }
 

@@ -4,7 +4,8 @@
  *
  * Order: connect (identify, chip and memory checks, nothing written) → back up protected partitions → format
  * (per mode) → partition table (after a format) → write each image and verify it by read-back hash → restore
- * the protected partitions (after a format) → preloader (last; only if asked, or boot1 is blank) → reboot.
+ * the protected partitions (after a format) → preloader (last; only if asked, boot1 is blank, or the phone came
+ * up in BROM mode and the DA proved the preloader's DRAM settings: a repair) → reboot.
  */
 import { createHash } from 'node:crypto';
 import type { Finding, PackageFacts, PlanMode, Report } from '../check/index.js';
@@ -49,7 +50,7 @@ export type FlashStep =
   | { id: 'partition-table'; kind: 'partition-table'; partitions: PlannedRange[] }
   | { id: string; kind: 'write'; image: PlannedImage }
   | { id: 'restore'; kind: 'restore'; ranges: PlannedRange[] }
-  | { id: 'preloader'; kind: 'preloader'; image: PlannedImage; when: 'asked' | 'if-blank' }
+  | { id: 'preloader'; kind: 'preloader'; image: PlannedImage; when: 'asked' | 'if-needed' }
   | { id: 'reboot'; kind: 'reboot' };
 
 export interface FlashPlan {
@@ -140,7 +141,7 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
       id: 'preloader',
       kind: 'preloader',
       image: preloader,
-      when: options.withPreloader ? 'asked' : 'if-blank',
+      when: options.withPreloader ? 'asked' : 'if-needed',
     });
   }
   steps.push({ id: 'reboot', kind: 'reboot' });

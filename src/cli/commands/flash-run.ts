@@ -73,7 +73,8 @@ export async function runFlash(
         );
     }
     printResult(output, plan, result);
-    return ExitCode.ok;
+    // everything written is verified, but a phone that will not boot is not a success
+    return result.phone.boots ? ExitCode.ok : ExitCode.device;
   } finally {
     await pkg.close();
   }
@@ -169,6 +170,7 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult): void
       backupDir: result.backupDir,
       journal: result.journal,
       steps: result.steps,
+      phone: result.phone,
     });
     return;
   }
@@ -182,6 +184,11 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult): void
       output.style.bold(`FLASHED — ${plan.mode}, ${formatBytes(Number(written))} written and verified`),
     ),
   );
+  if (result.phone.boots) output.line(`the phone ${result.phone.text}`);
+  else {
+    output.line(output.style.red(output.style.bold(`THE PHONE WILL NOT BOOT — ${result.phone.text}`)));
+    output.line(`    → ${result.phone.todo ?? ''}`);
+  }
   output.line(`backup and journal: ${result.backupDir}`);
   if (result.accepted.length > 0) output.line(`accepted risks: ${result.accepted.join(', ')}`);
 }
