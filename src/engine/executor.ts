@@ -10,7 +10,6 @@ import type { Finding } from '../check/index.js';
 import { coverageFinding } from '../check/rules/preloader-memory.js';
 import { ExitCode, RomctlError } from '../errors.js';
 import { wrapInBootArea } from '../formats/preloader/index.js';
-import { canonicalPartitionName } from '../formats/scatter/model.js';
 import {
   backupPartitions,
   loadVerifiedBackup,
@@ -20,7 +19,6 @@ import {
 } from './backup.js';
 import { buildGpt } from './da/gpt-build.js';
 import { emiBlockFromPreloader } from './da/emi-block.js';
-import type { GptTable } from './da/gpt.js';
 import { memorySpecOf, type DaClient } from './da/client.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import {
@@ -33,6 +31,7 @@ import {
 } from './flash-image.js';
 import { openFlashSession, type FlashSession, type SessionExpectations } from './flash-session.js';
 import { FlashJournal, type JournalStep } from './journal.js';
+import { placeProtected, type LayoutChange } from './phone-layout.js';
 import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
 import type { Transport } from './transport/types.js';
 
@@ -48,6 +47,7 @@ export type FlashEvent =
       detail?: string;
     }
   | { type: 'progress'; label: string; done: bigint; total: bigint }
+  | { type: 'layout-changed'; change: LayoutChange }
   | { type: 'note'; text: string };
 
 export interface ExecuteOptions {
@@ -87,6 +87,8 @@ export interface FlashResult {
   steps: StepResult[];
   accepted: string[];
   phone: PhoneState;
+  /** the phone's table differed from the package's (both tables), null when they agreed or it had none */
+  layoutChange: LayoutChange | null;
 }
 
 const BACKUP = 'backup';
@@ -131,6 +133,16 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
   });
   const found = memoryFinding as Finding | null;
   const memoryProven = found === null || session.dramCheckedWithPackage;
+  // the phone's own table first: where its IMEI partitions are now decides the backup, and may refuse the plan
+  const table = await client.partitionTable().catch(async (error: unknown) => {
+    emit({
+      type: 'note',
+      text: `the phone's partition table could not be read (${(error as Error).message})`,
+    });
+    return null;
+  });
+  const placement = options.resume ? null : placeProtected(plan, table, options.transport.description);
+  if (placement?.change) emit({ type: 'layout-changed', change: placement.change });
   const dir = typeof options.backupDir === 'string' ? options.backupDir : options.backupDir(session);
   if (!options.resume) await setAsidePreviousBackup(dir);
   const journal = await FlashJournal.start(
@@ -148,7 +160,22 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     },
     options.resume === true,
   );
-  const run = new StepRunner(client, storage, plan, options, journal, join(dir, BACKUP), emit);
+  const layout =
+    placement ??
+    (journal.step('backup')?.state === 'done'
+      ? null
+      : placeProtected(plan, table, options.transport.description));
+  if (layout?.change) await journal.note(`device.layout-changed: ${layout.change.differences.join('; ')}`);
+  const run = new StepRunner(
+    client,
+    storage,
+    plan,
+    options,
+    journal,
+    join(dir, BACKUP),
+    emit,
+    layout?.sources ?? [],
+  );
   const bromMode = session.identity.mode === 'brom';
   await run.decidePreloader(memoryProven, found, bromMode && session.dramCheckedWithPackage);
   const results: StepResult[] = [];
@@ -173,6 +200,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     steps: results,
     accepted: journal.data.acceptedRisks,
     phone,
+    layoutChange: layout?.change ?? null,
   };
 }
 
@@ -230,6 +258,8 @@ class StepRunner {
     private readonly journal: FlashJournal,
     private readonly backupDir: string,
     private readonly emit: (event: FlashEvent) => void,
+    /** where each protected partition is read from: the phone's own addresses */
+    private readonly sources: BackupRange[],
   ) {}
 
   /**
@@ -275,7 +305,7 @@ class StepRunner {
   async step(step: FlashStep): Promise<Outcome> {
     switch (step.kind) {
       case 'backup':
-        return this.backup(step.id, step.ranges);
+        return this.backup(step.id);
       case 'format':
         return this.format(step.id, step.range);
       case 'partition-table':
@@ -297,38 +327,20 @@ class StepRunner {
     return (p: { done: bigint; total: bigint }) => this.emit({ type: 'progress', label, ...p });
   }
 
-  private async backup(id: string, ranges: PlannedRange[]): Promise<Outcome> {
+  private async backup(id: string): Promise<Outcome> {
     if (this.journal.step(id)?.state === 'done') {
       this.manifest = await loadVerifiedBackup(this.backupDir);
       return { state: 'skipped', detail: `verified copy in ${this.backupDir}` };
     }
-    const table = ranges.length > 0 ? await this.client.partitionTable().catch(() => null) : null;
-    const sources = ranges.map((range) => sourceOf(range, table));
     this.manifest = await backupPartitions(
       this.client,
-      sources,
+      this.sources,
       this.backupDir,
       { device: this.options.device.device, storageId: this.storage.id },
       (label, done, total) => this.emit({ type: 'progress', label, done, total }),
     );
-    for (const entry of this.manifest.partitions) {
-      const target = ranges.find((r) => r.name === entry.name);
-      if (target?.size !== null && target !== undefined && entry.size > target.size && this.restores()) {
-        throw new RomctlError(
-          `${entry.partition} on the phone (${entry.size} bytes) is larger than in the package`,
-          {
-            exitCode: ExitCode.refused,
-            hint: 'its backup could not be restored after the format: use a package with this layout; nothing was written',
-          },
-        );
-      }
-    }
     await this.journal.record(id, { state: 'done', detail: `${this.manifest.partitions.length} partitions` });
     return { state: 'done', detail: `${this.manifest.partitions.length} partitions → ${this.backupDir}` };
-  }
-
-  private restores(): boolean {
-    return this.plan.steps.some((s) => s.kind === 'restore');
   }
 
   private async format(id: string, range: PlannedRange): Promise<Outcome> {
@@ -440,14 +452,6 @@ class StepRunner {
     const why = this.preloaderReason ? ` (${this.preloaderReason})` : '';
     return { state: 'done', detail: `boot2 then boot1, both verified${why}` };
   }
-}
-
-/** where a protected partition is now: the phone's own GPT when it lists it, else the package's scatter */
-function sourceOf(range: PlannedRange, table: GptTable | null): BackupRange {
-  const entry = table?.partitions.find((p) => canonicalPartitionName(p.name) === range.name);
-  if (entry) return { ...range, address: entry.start, size: entry.size };
-  if (range.size === null) throw internal(`no size for ${range.partition}`);
-  return { ...range, size: range.size };
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -63,6 +63,8 @@ export interface FlashPlan {
   /** every `--accept-risk` code: findings made on the phone (the connected memory) are judged by them too */
   acceptRisk: string[];
   steps: FlashStep[];
+  /** the package's user-area table: what the phone's own table is compared with before anything is written */
+  table: PlannedRange[];
   /** findings that would refuse the package and were accepted one by one (`--accept-risk CODE`) */
   accepted: Finding[];
   /** the check's warnings, shown before flashing */
@@ -155,6 +157,7 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
     preloader: preloaderFacts && preloaderBytes ? { facts: preloaderFacts, bytes: preloaderBytes } : null,
     acceptRisk: [...(options.acceptRisk ?? [])],
     steps,
+    table: tableOf(layout),
     accepted,
     warnings: report.findings.filter((f) => f.severity === 'warning'),
     fingerprint: fingerprintOf(options.mode, steps),

@@ -61,7 +61,7 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000, re
     const manifest = JSON.parse(await readFile(ws.path('b-good', 'backup', 'manifest.json'), 'utf8')) as {
       partitions: unknown[];
     };
-    expect(manifest.partitions).toHaveLength(6);
+    expect(manifest.partitions).toHaveLength(7);
     const again = await runCli([
       'flash',
       dir,
@@ -140,7 +140,7 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000, re
       storage,
     ]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/6 partitions copied and verified/);
+    expect(run.stdout).toMatch(/7 partitions copied and verified/);
     const proinfo = await readFile(join(ws.path('copy'), 'proinfo.bin'));
     expect(proinfo.length).toBe(0x300000);
     expect(sha(proinfo.subarray(0, imei.length))).toBe(sha(imei));

@@ -2,12 +2,17 @@
  * The forum thread's bricked phones, played through on the simulated phone: what romctl does where the users'
  * tools bricked them, and what it tells them.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readGptWith } from '../../src/engine/da/client.js';
+import { ExitCode, RomctlError } from '../../src/errors.js';
 import { buildPreloader } from '../../src/formats/preloader/index.js';
 import type { SimPhone } from '../../src/sim/index.js';
+import { shiftedLayout, writeSimPartitionTable, type SimPartition } from '../../src/sim/partition-table.js';
+import { romSpecForDevice } from '../../src/testkit/rom-builder.js';
 import { p780Phone, foreignRecords } from './da-legacy-helpers.js';
 import { workspace } from './flash-helpers.js';
-import { flashP780 } from './p780-helpers.js';
+import { flashP780, p780Fixture } from './p780-helpers.js';
 
 const ws = workspace('forum');
 const phones: SimPhone[] = [];
@@ -80,5 +85,102 @@ describe('Lenovo P780 with another hardware revision’s preloader (BROM mode)',
     expect(result.phone.text).toMatch(/^BROM mode: .*accepted risk/);
     expect(result.phone.todo).toMatch(/--with-preloader/);
     expect(target.lastBoot.mode).toBe('brom');
+  });
+});
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const MiB = 1n << 20n;
+const IMEI_PARTITIONS = ['nvcfg', 'nvdata', 'protect1', 'protect2', 'seccfg', 'proinfo', 'nvram'];
+
+/** the package's user-area table (the fixture layout without the boot area and the GPT itself) */
+async function packageTable(): Promise<SimPartition[]> {
+  const layout = (await p780Fixture()).layouts![0]!;
+  return layout.partitions
+    .filter(([name, , size]) => name !== 'preloader' && name !== 'pgpt' && size !== null)
+    .map(([name, start, size]) => ({ name, start: BigInt(start), size: BigInt(size as string) }));
+}
+
+const imeiBytes = (name: string) => Buffer.from(`${name}: IMEI 861234567890123 calibration `.repeat(300));
+
+/**
+ * A Neo N003-like MT6589 phone (the simulated P780 hardware) that boots, whose own table is `table`, with IMEI
+ * and calibration bytes in its protected partitions at the phone's addresses.
+ */
+async function phoneWithLayout(table: SimPartition[]): Promise<SimPhone> {
+  const phone = await p780Phone();
+  phones.push(phone);
+  await phone.storage.write('boot1', 0, buildPreloader(romSpecForDevice(await p780Fixture()).preloader));
+  await writeSimPartitionTable(phone.storage, table);
+  for (const name of IMEI_PARTITIONS) {
+    await phone.storage.write('user', table.find((p) => p.name === name)!.start, imeiBytes(name));
+  }
+  await phone.reboot();
+  expect(phone.lastBoot.mode).toBe('preloader');
+  return phone;
+}
+
+describe('Neo N003: Format All on a phone whose partition table is another revision’s', () => {
+  it('backs up the IMEI partitions at the phone’s addresses and restores them by name into the new layout', async () => {
+    const wanted = await packageTable();
+    const target = await phoneWithLayout(shiftedLayout(wanted, 4n * MiB));
+    const { result } = await flashP780({
+      dir: ws.path('n003-fa'),
+      backupDir: ws.path('n003-fa-b'),
+      target,
+      phones,
+      mode: 'format-all',
+    });
+    expect(result.layoutChange?.code).toBe('device.layout-changed');
+    expect(result.layoutChange?.differences).toContain(
+      'nvram: phone 0xaf00000+0x500000, package 0xab00000+0x500000',
+    );
+    expect(result.layoutChange?.phone.find((p) => p.name === 'nvram')?.start).toBe(0xaf00000n);
+    expect(result.layoutChange?.package.find((p) => p.name === 'nvram')?.start).toBe(0xab00000n);
+    for (const name of IMEI_PARTITIONS) {
+      const at = wanted.find((p) => p.name === name)!.start;
+      const bytes = imeiBytes(name);
+      expect(await target.storage.sha256('user', at, bytes.length), name).toBe(sha(bytes));
+    }
+    const gpt = await readGptWith(
+      { where: 'sim', readAll: (_s, address, length) => target.storage.read('user', address, length) },
+      512,
+    );
+    expect(gpt?.partitions.find((p) => p.name === 'nvram')?.start).toBe(0xab00000n);
+    expect(result.phone.boots).toBe(true);
+    expect(target.lastBoot.mode).toBe('preloader');
+  });
+
+  it('Download Only onto the shifted layout is refused before anything is written', async () => {
+    const target = await phoneWithLayout(shiftedLayout(await packageTable(), 4n * MiB));
+    const before = target.storage.writtenBytes;
+    const error = await flashP780({
+      dir: ws.path('n003-dl'),
+      backupDir: ws.path('n003-dl-b'),
+      target,
+      phones,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RomctlError);
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+    expect((error as RomctlError).message).toMatch(/^device\.layout-changed: the phone's partition table differs from the package's \(nvcfg: phone 0x1e88000/);
+    expect((error as RomctlError).hint).toMatch(/--mode upgrade or --mode format-all/);
+    expect(target.storage.writtenBytes).toBe(before);
+  });
+
+  it('a protected partition whose size changes is refused before the format', async () => {
+    const table = (await packageTable()).map((p) => (p.name === 'nvram' ? { ...p, size: 4n * MiB } : p));
+    const target = await phoneWithLayout(table);
+    const before = target.storage.writtenBytes;
+    const error = await flashP780({
+      dir: ws.path('n003-resized'),
+      backupDir: ws.path('n003-resized-b'),
+      target,
+      phones,
+      mode: 'format-all',
+    }).catch((e: unknown) => e);
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+    expect((error as RomctlError).message).toMatch(
+      /^data\.protected-resized: nvram is 0x400000 bytes on the phone/,
+    );
+    expect(target.storage.writtenBytes).toBe(before);
   });
 });

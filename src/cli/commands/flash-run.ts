@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { Finding } from '../../check/index.js';
 import { executePlan, type FlashEvent, type FlashResult } from '../../engine/executor.js';
+import type { LayoutChange } from '../../engine/phone-layout.js';
 import { buildFlashPlan, describeStep, PlanRefusedError, type FlashPlan } from '../../engine/plan.js';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { openRegistry } from '../../registry/registry.js';
@@ -130,7 +131,20 @@ function report(event: FlashEvent, progress: ProgressReporter, output: Output): 
     case 'note':
       output.note(event.text);
       break;
+    case 'layout-changed':
+      progress.message(layoutChangeText(event.change));
+      break;
   }
+}
+
+/** both tables, side by side, for the partitions that differ */
+function layoutChangeText(change: LayoutChange): string {
+  const lines = [
+    `device.layout-changed: the phone's partition table differs from the package's (${change.differences.length} ` +
+      `partition(s)); protected partitions are backed up at the phone's addresses and restored by name:`,
+    ...change.differences.map((line) => `    ${line}`),
+  ];
+  return lines.join('\n');
 }
 
 function printRefusal(output: Output, findings: Finding[]): void {
@@ -171,6 +185,7 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult): void
       journal: result.journal,
       steps: result.steps,
       phone: result.phone,
+      layoutChange: result.layoutChange,
     });
     return;
   }
