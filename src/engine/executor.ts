@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Finding } from '../check/index.js';
-import { coverageFinding } from '../check/rules/preloader-memory.js';
 import { ExitCode, RomctlError } from '../errors.js';
 import { wrapInBootArea } from '../formats/preloader/index.js';
 import {
@@ -19,7 +18,8 @@ import {
 } from './backup.js';
 import { buildGpt } from './da/gpt-build.js';
 import { emiBlockFromPreloader } from './da/emi-block.js';
-import { memorySpecOf, type DaClient } from './da/client.js';
+import type { DaClient } from './da/client.js';
+import { ConnectTimeMemoryCheck } from './memory-check.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import {
   bootAreaBlank,
@@ -96,8 +96,11 @@ const BACKUP = 'backup';
 export async function executePlan(options: ExecuteOptions): Promise<FlashResult> {
   const { plan } = options;
   const emit = options.onEvent ?? (() => {});
-  const accepted = (code: string) => plan.acceptRisk.includes(code);
-  let memoryFinding: Finding | null = null;
+  const memory = new ConnectTimeMemoryCheck(
+    plan.preloader?.facts ?? null,
+    plan.acceptRisk,
+    options.transport.description,
+  );
   const session = await openFlashSession({
     transport: options.transport,
     daFile: options.daFile,
@@ -107,21 +110,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       : null,
     expect: options.device,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    checkMemory: (info) => {
-      if (!plan.preloader) return;
-      memoryFinding = coverageFinding(plan.preloader.facts, {
-        label: 'the connected phone',
-        spec: memorySpecOf(info),
-        consequence: 'this phone would not boot (bricked: BROM mode only)',
-      });
-      if (memoryFinding?.severity === 'error' && !accepted(memoryFinding.code)) {
-        throw new RomctlError(`${memoryFinding.code}: ${memoryFinding.message}`, {
-          exitCode: ExitCode.refused,
-          where: options.transport.description,
-          hint: `${memoryFinding.remedy}; nothing was written`,
-        });
-      }
-    },
+    checkMemory: memory.check,
   });
   const { client, storage } = session;
   emit({
@@ -131,8 +120,8 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     storage: storage.kind,
     storageId: storage.id,
   });
-  const found = memoryFinding as Finding | null;
-  const memoryProven = found === null || session.dramCheckedWithPackage;
+  const found = memory.finding;
+  const memoryProven = memory.verdict(session.dramCheckedWithPackage ? 'trained' : 'not-run') === 'match';
   // the phone's own table first: where its IMEI partitions are now decides the backup, and may refuse the plan
   const table = await client.partitionTable().catch(async (error: unknown) => {
     emit({

@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readGptWith } from '../../src/engine/da/client.js';
 import { ExitCode, RomctlError } from '../../src/errors.js';
-import { buildPreloader } from '../../src/formats/preloader/index.js';
-import type { SimPhone } from '../../src/sim/index.js';
+import { buildPreloader, parseMemorySpec } from '../../src/formats/preloader/index.js';
+import { resolveSimProfile, SimPhone } from '../../src/sim/index.js';
+import { readPreloaderFacts } from '../../src/check/preloader-facts.js';
+import { coverageFinding } from '../../src/check/rules/preloader-memory.js';
 import { shiftedLayout, writeSimPartitionTable, type SimPartition } from '../../src/sim/partition-table.js';
 import { romSpecForDevice } from '../../src/testkit/rom-builder.js';
 import { p780Phone, foreignRecords } from './da-legacy-helpers.js';
@@ -161,7 +163,9 @@ describe('Neo N003: Format All on a phone whose partition table is another revis
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RomctlError);
     expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
-    expect((error as RomctlError).message).toMatch(/^device\.layout-changed: the phone's partition table differs from the package's \(nvcfg: phone 0x1e88000/);
+    expect((error as RomctlError).message).toMatch(
+      /^device\.layout-changed: the phone's partition table differs from the package's \(nvcfg: phone 0x1e88000/,
+    );
     expect((error as RomctlError).hint).toMatch(/--mode upgrade or --mode format-all/);
     expect(target.storage.writtenBytes).toBe(before);
   });
@@ -182,5 +186,42 @@ describe('Neo N003: Format All on a phone whose partition table is another revis
       /^data\.protected-resized: nvram is 0x400000 bytes on the phone/,
     );
     expect(target.storage.writtenBytes).toBe(before);
+  });
+});
+
+describe('the MT6577 clone (3004 / 5054 in SP Flash Tool): v08 preloaders decided as the preloader decides', () => {
+  const cid = '90014a2058494e5948a1b2c3d4e5f601';
+  const bytesFor = (id: string) =>
+    buildPreloader({
+      fileName: 'preloader_clone77.bin',
+      platform: 'MT6577',
+      bloaderVersion: 8,
+      records: [{ package: 'emmc-mcp', dram: 'LPDDR2', id }],
+    });
+  const preloaderFor = (id: string) => readPreloaderFacts('preloader_clone77.bin', 0n, bytesFor(id));
+  const right = preloaderFor(cid.slice(0, 18));
+  const wrong = preloaderFor('150100474436424d42');
+  const memory = parseMemorySpec(`emmc:${cid},lpddr2,2x512M`);
+
+  it('check: the right preloader passes, the other revision’s is refused (preloader.emi-no-match)', () => {
+    expect(coverageFinding(right, { label: 'the clone', spec: memory })).toBeNull();
+    const refused = coverageFinding(wrong, { label: 'the clone', spec: memory });
+    expect(refused?.code).toBe('preloader.emi-no-match');
+    expect(refused?.severity).toBe('error');
+  });
+
+  it('the simulated clone boots the right one and stays in BROM mode with the other', async () => {
+    const phone = await SimPhone.create({
+      profile: resolveSimProfile(`mt6577:emmc:${cid}:lpddr2:0x06:2x512M`),
+    });
+    phones.push(phone);
+    for (const [id, mode] of [
+      [cid.slice(0, 18), 'preloader'],
+      ['150100474436424d42', 'brom'],
+    ] as const) {
+      await phone.storage.erase('boot1', 0, phone.storage.size('boot1'));
+      await phone.storage.write('boot1', 0, bytesFor(id));
+      expect((await phone.reboot()).mode).toBe(mode);
+    }
   });
 });
