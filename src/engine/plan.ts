@@ -81,6 +81,44 @@ export interface PlanOptions {
   acceptRisk?: readonly string[];
 }
 
+/**
+ * Findings `--accept-risk` cannot override: the package is for another chip or storage, a file is missing,
+ * unreadable or does not fit, the layout overlaps itself, or the preloader cannot boot any phone. Flashing past
+ * them is not a risk but a certain failure or brick.
+ */
+export const HARD_STOPS: ReadonlySet<string> = new Set([
+  'package.not-mtk',
+  'package.unsafe',
+  'package.platform-mismatch',
+  'device.chip-mismatch',
+  'device.storage-mismatch',
+  'preloader.chip-mismatch',
+  'preloader.invalid-gfh',
+  'preloader.no-bloader-info',
+  'file.missing',
+  'image.unreadable',
+  'image.too-large',
+  'image.sparse-invalid',
+  'scatter.overlap',
+  'scatter.duplicate-name',
+]);
+
+/** What a refusal tells the user about overriding it: which codes `--accept-risk` takes, which are hard stops. */
+export function overrideAdvice(codes: readonly string[]): string {
+  const hard = codes.filter((code) => HARD_STOPS.has(code));
+  const soft = codes.filter((code) => !HARD_STOPS.has(code));
+  const parts: string[] = [];
+  if (hard.length > 0)
+    parts.push(
+      `${hard.join(', ')} ${hard.length === 1 ? 'is a hard stop' : 'are hard stops'}: no flag overrides ${hard.length === 1 ? 'it' : 'them'}`,
+    );
+  if (soft.length > 0 && hard.length === 0)
+    parts.push(
+      `to flash anyway accept each risk by name: ${soft.map((code) => `--accept-risk ${code}`).join(' ')}`,
+    );
+  return parts.join('; ');
+}
+
 /** A package the check refused: exit 1, with the findings that decided it. */
 export class PlanRefusedError extends RomctlError {
   constructor(readonly findings: Finding[]) {
@@ -88,21 +126,19 @@ export class PlanRefusedError extends RomctlError {
     super(`refused by the check: ${codes.join(', ')} — ${findings[0]?.message ?? ''}`, {
       exitCode: ExitCode.refused,
       where: findings[0]?.subject.file,
-      hint: `${findings[0]?.remedy ?? ''}; to flash anyway accept each risk by name: ${codes
-        .map((code) => `--accept-risk ${code}`)
-        .join(' ')}`,
+      hint: `${findings[0]?.remedy ?? ''}; ${overrideAdvice(codes)}`,
     });
     this.name = 'PlanRefusedError';
   }
 }
 
 /**
- * Error findings refuse the plan unless each one's code is accepted; accepted ones are kept for the log.
- * Throws PlanRefusedError when anything is left.
+ * Error findings refuse the plan unless each one's code is accepted (hard stops never are); accepted ones are
+ * kept for the log. Throws PlanRefusedError when anything is left.
  */
 export function gateFindings(report: Report, acceptRisk: readonly string[] = []): Finding[] {
   const errors = report.findings.filter((f) => f.severity === 'error');
-  const blocking = errors.filter((f) => !acceptRisk.includes(f.code));
+  const blocking = errors.filter((f) => HARD_STOPS.has(f.code) || !acceptRisk.includes(f.code));
   if (blocking.length > 0) throw new PlanRefusedError(blocking);
   return errors;
 }

@@ -2,7 +2,13 @@ import { basename, resolve } from 'node:path';
 import type { Finding } from '../../check/index.js';
 import { executePlan, type FlashEvent, type FlashResult } from '../../engine/executor.js';
 import type { LayoutChange } from '../../engine/phone-layout.js';
-import { buildFlashPlan, describeStep, PlanRefusedError, type FlashPlan } from '../../engine/plan.js';
+import {
+  buildFlashPlan,
+  describeStep,
+  overrideAdvice,
+  PlanRefusedError,
+  type FlashPlan,
+} from '../../engine/plan.js';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { openRegistry } from '../../registry/registry.js';
 import { deviceFactsFor } from '../../registry/resolve-device.js';
@@ -160,11 +166,7 @@ function printRefusal(output: Output, findings: Finding[]): void {
   output.line(
     output.style.red(output.style.bold('REFUSED — the phone was not touched; nothing was written')),
   );
-  output.line(
-    output.style.dim(
-      `to flash anyway, accept each risk by name: ${codes.map((c) => `--accept-risk ${c}`).join(' ')}`,
-    ),
-  );
+  output.line(output.style.dim(overrideAdvice(codes)));
 }
 
 function printPlan(output: Output, plan: FlashPlan): void {
