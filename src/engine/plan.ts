@@ -88,6 +88,7 @@ export interface PlanOptions {
  */
 export const HARD_STOPS: ReadonlySet<string> = new Set([
   'package.not-mtk',
+  'package.other-device',
   'package.unsafe',
   'package.platform-mismatch',
   'device.chip-mismatch',

@@ -3,6 +3,12 @@ export { classifyPackage, findScatters, type PackageClassification, type Package
 export { extractPackage, type ExtractResult } from './extract.js';
 export { openPackage } from './open-package.js';
 export {
+  describeClaimed,
+  readPackageIdentity,
+  type IdentityClaim,
+  type PackageIdentity,
+} from './identity.js';
+export {
   PackageError,
   defaultPackageLimits,
   type EntryFilter,
