@@ -301,7 +301,7 @@ export function describeStep(step: FlashStep): string {
     case 'restore':
       return `restore ${step.ranges.map((r) => r.partition).join(', ')} from the backup, verify`;
     case 'preloader':
-      return `preloader ← ${step.image.path} ${step.when === 'asked' ? '(asked)' : '(only if boot1 is blank)'}: boot2, then boot1`;
+      return `preloader ← ${step.image.path} ${step.when === 'asked' ? '(asked)' : '(only if boot1 is blank or the phone is in BROM mode)'}: boot2, then boot1`;
     case 'reboot':
       return 'reboot';
   }

@@ -152,4 +152,44 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000, re
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/exactly one of --port PATH or --sim PROFILE/);
   });
+
+  it('exits 4, saying the phone stays in BROM mode, when the preloader it needs was not written', async () => {
+    // the package preloader boots this phone (3 GB Samsung) but not the 4 GB variant named: that risk is accepted,
+    // so the preloader is not written unasked — while the phone, with a broken preloader, is in BROM mode
+    const dir = await nikelPackage(ws.path('brom-left'), (spec) => {
+      spec.preloader = {
+        ...spec.preloader,
+        records: [
+          { package: 'discrete', dram: 'LPDDR3', dramVendorId: 0x01, rankSizes: [3n << 29n, 3n << 29n] },
+          { package: 'discrete', dram: 'LPDDR3', dramVendorId: 0x06, rankSizes: [3n << 30n, 3n << 30n] },
+        ],
+      };
+    });
+    const storage = ws.path('brom-left.img');
+    const broken = await SimPhone.create({ profile: resolveSimProfile('nikel'), storagePath: storage });
+    const wrong = romSpecForDevice((await nikel()).profile);
+    wrongPreloader(wrong);
+    await broken.storage.write('boot1', 0, preloaderOf(wrong));
+    await broken.close();
+    const run = await runCli([
+      'flash',
+      dir,
+      '--device',
+      'nikel@lpddr3-4g-samsung',
+      '--sim',
+      'nikel',
+      '--sim-storage',
+      storage,
+      '--backup-dir',
+      ws.path('b-brom-left'),
+      '--accept-risk',
+      'preloader.emi-no-match',
+    ]);
+    expect(run.stderr).toMatch(/connected: MT6797 in BROM mode/);
+    expect(run.stdout).toMatch(/FLASHED — download/);
+    expect(run.stdout).toMatch(/THE PHONE WILL NOT BOOT — BROM mode: .*accepted risk/);
+    expect(run.stdout).toMatch(/→ run again with --with-preloader/);
+    expect(run.code).toBe(4);
+    expect((await bootOf(storage)).boot.mode).toBe('brom');
+  });
 });
