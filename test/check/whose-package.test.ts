@@ -4,8 +4,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkPackage } from '../../src/check/index.js';
+import { openPackage, readPackageIdentity } from '../../src/package/index.js';
 import { openRegistry } from '../../src/registry/registry.js';
 import { deviceFactsFor } from '../../src/registry/resolve-device.js';
 import { buildRomFolder, romSpecForDevice } from '../../src/testkit/rom-builder.js';
@@ -99,6 +101,36 @@ describe('whose package is this', () => {
     const report = await checkPackage(dir, { device: await device('S580') });
     expect(report.findings.find((f) => f.code === 'package.platform-mismatch')?.message).toMatch(
       /^this is not an MTK phone: .*S580.* is a qualcomm device \(Snapdragon 200\)/,
+    );
+  });
+});
+
+describe('the identity reader on hostile text', () => {
+  it('any updater-script, flash_all or build.prop content yields claims or none, never a crash', async () => {
+    const dir = await scratchFolder();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 400 }), fc.string({ maxLength: 200 }), async (script, prop) => {
+        const path = join(dir, 'fuzz.zip');
+        await writeFile(
+          path,
+          buildZip([
+            {
+              name: 'META-INF/com/google/android/updater-script',
+              data: `assert(getprop("ro.product.device") == "${script}");${script}`,
+            },
+            { name: 'flash_all.sh', data: `grep "^product: *${script}"\n${script}` },
+            { name: 'build.prop', data: `ro.product.device=${prop}\nro.product.model=${prop}\n${prop}` },
+          ]),
+        );
+        const view = await openPackage(path);
+        try {
+          const identity = await readPackageIdentity(view);
+          for (const claim of identity.claims) expect(claim.codename).toBe(claim.codename.toLowerCase());
+        } finally {
+          await view.close();
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });
