@@ -271,7 +271,7 @@ function formatRanges(mode: PlanMode, layout: Layout): PlannedRange[] {
 }
 
 /** the partitions the GPT written after a format lists: the scatter's user partitions except the tables */
-function tableOf(layout: Layout): PlannedRange[] {
+export function tableOf(layout: Layout): PlannedRange[] {
   return userPartitions(layout)
     .filter((p) => !/^(pgpt|sgpt)$/.test(canonicalPartitionName(p.name)))
     .map(rangeOf);
