@@ -17,6 +17,7 @@ import {
   type BackupRange,
 } from './backup.js';
 import { buildGpt } from './da/gpt-build.js';
+import type { GptTable } from './da/gpt.js';
 import { emiBlockFromPreloader } from './da/emi-block.js';
 import type { DaClient } from './da/client.js';
 import { ConnectTimeMemoryCheck } from './memory-check.js';
@@ -123,13 +124,15 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
   const found = memory.finding;
   const memoryProven = memory.verdict(session.dramCheckedWithPackage ? 'trained' : 'not-run') === 'match';
   // the phone's own table first: where its IMEI partitions are now decides the backup, and may refuse the plan
-  const table = await client.partitionTable().catch(async (error: unknown) => {
-    emit({
-      type: 'note',
-      text: `the phone's partition table could not be read (${(error as Error).message})`,
-    });
-    return null;
-  });
+  let table: GptTable | null | Error;
+  try {
+    table = await client.partitionTable();
+  } catch (error) {
+    if (!(error instanceof RomctlError)) throw error;
+    table = error;
+  }
+  if (table instanceof Error)
+    emit({ type: 'note', text: `the phone's partition table could not be read (${table.message})` });
   const placement = options.resume ? null : placeProtected(plan, table, options.transport.description);
   if (placement?.change) emit({ type: 'layout-changed', change: placement.change });
   const dir = typeof options.backupDir === 'string' ? options.backupDir : options.backupDir(session);

@@ -83,15 +83,33 @@ function refusal(code: string, message: string, hint: string, where: string): Ro
  * backed up from and refuses a plan that would lose one — Download Only onto a different layout (the images
  * would land in other partitions), or a format that cannot restore a protected partition by name at its size.
  */
-export function placeProtected(plan: FlashPlan, table: GptTable | null, where: string): ProtectedPlacement {
+export function placeProtected(
+  plan: FlashPlan,
+  table: GptTable | null | Error,
+  where: string,
+): ProtectedPlacement {
   const ranges = backupRanges(plan);
+  const formats = plan.steps.some((s) => s.kind === 'format');
+  if (table instanceof Error) {
+    // where the IMEI partitions are is unknown: a format would back up (and erase) at the package's guess
+    if (formats && ranges.length > 0 && !plan.acceptRisk.includes('device.table-unreadable')) {
+      throw refusal(
+        'device.table-unreadable',
+        `the phone's partition table cannot be read (${table.message}), so where its IMEI partitions are is unknown`,
+        'use --mode download, or back the phone up first (romctl backup) and accept with ' +
+          '--accept-risk device.table-unreadable to back up at the package’s addresses',
+        where,
+      );
+    }
+    return { sources: ranges.map(packagePlaced), change: null };
+  }
+  // no GPT at all (an erased or new phone): the package's addresses are the only guess there is
   if (!table) return { sources: ranges.map(packagePlaced), change: null };
   const phone = phoneRows(table);
   const wanted = packageRows(plan);
   const differences = layoutDifferences(phone, wanted);
   const change: LayoutChange | null =
     differences.length === 0 ? null : { code: 'device.layout-changed', phone, package: wanted, differences };
-  const formats = plan.steps.some((s) => s.kind === 'format');
   if (change && !formats) {
     throw refusal(
       'device.layout-changed',

@@ -18,6 +18,8 @@ export const RULE_CODE_MEANINGS: Readonly<Record<string, string>> = {
     "the package's partition table differs from the device's (or the connected phone's): Download Only cannot change it",
   'device.preloader-project': "the preloader was built for another board project than the device's",
   'device.scatter-project': "the scatter names another project than the device's",
+  'device.table-unreadable':
+    "the phone's partition table cannot be read, so where its IMEI partitions are is unknown before a format",
   'device.storage-mismatch':
     'the package (or the connected phone) uses another storage kind (eMMC/UFS) than the device',
   'file.missing': 'an image the scatter downloads is not in the package',

@@ -189,6 +189,36 @@ describe('Neo N003: Format All on a phone whose partition table is another revis
   });
 });
 
+describe('a phone whose partition table cannot be read', () => {
+  it('Format All is refused before anything is written, and goes ahead only when that risk is accepted', async () => {
+    const target = await phoneWithLayout(await packageTable());
+    await target.storage.write('user', 512 + 0x30, Buffer.from([0xde, 0xad])); // the GPT header CRC fails now
+    const before = target.storage.writtenBytes;
+    const run = (acceptRisk: string[], name: string) =>
+      flashP780({
+        dir: ws.path(name),
+        backupDir: ws.path(`${name}-b`),
+        target,
+        phones,
+        mode: 'format-all',
+        acceptRisk,
+      });
+    const error = await run([], 'unreadable').catch((e: unknown) => e);
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+    expect((error as RomctlError).message).toMatch(
+      /^device\.table-unreadable: the phone's partition table cannot be read \(GPT header CRC/,
+    );
+    expect((error as RomctlError).hint).toMatch(/--accept-risk device\.table-unreadable/);
+    expect(target.storage.writtenBytes).toBe(before);
+    const { result } = await run(['device.table-unreadable'], 'unreadable-accepted');
+    expect(result.phone.boots).toBe(true);
+    const nvram = (await packageTable()).find((p) => p.name === 'nvram')!;
+    expect(await target.storage.sha256('user', nvram.start, imeiBytes('nvram').length)).toBe(
+      sha(imeiBytes('nvram')),
+    );
+  });
+});
+
 describe('the MT6577 clone (3004 / 5054 in SP Flash Tool): v08 preloaders decided as the preloader decides', () => {
   const cid = '90014a2058494e5948a1b2c3d4e5f601';
   const bytesFor = (id: string) =>
