@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { ExitCode, RomctlError } from '../errors.js';
 import { parseChecksumIni } from '../formats/checksum-ini.js';
 import { parseScatter } from '../formats/scatter/index.js';
-import { classifyPackage, openPackage, type PackageView } from '../package/index.js';
+import { classifyPackage, openPackage, readPackageIdentity, type PackageView } from '../package/index.js';
 import type {
   ChecksumFacts,
   ImageFacts,
@@ -88,6 +88,7 @@ export async function collectFromView(
     memories: options.memories ?? [],
     mode: options.mode ?? 'download',
     verifiedBackup: new Set(options.verifiedBackup ?? []),
+    identity: await readPackageIdentity(view),
   };
   const scatterPath = classification.scatterPath;
   if (classification.kind !== 'mtk-scatter' || scatterPath === undefined) return facts;

@@ -1,3 +1,4 @@
+import type { PackageIdentity } from '../package/index.js';
 import type { MemorySpec, PreloaderInfo } from '../formats/preloader/index.js';
 import type { Layout, Partition, Scatter } from '../formats/scatter/model.js';
 
@@ -93,6 +94,8 @@ export interface PackageFacts {
   verifiedBackup: Set<string>;
   /** the target device, when the user named one (`--device`): the device rules judge against it */
   device?: DeviceFacts;
+  /** the device the package names itself (updater-script, flash_all, MiFlash names, build.prop) */
+  identity: PackageIdentity;
 }
 
 /** A memory fit the device is known to ship with (a registry variant), in the form `matchMemory` takes. */
@@ -128,6 +131,8 @@ export interface DeviceFacts {
   /** every chip name that reports the same hw code (MT6589 and MT6589T share 0x6583) */
   chipFamily: string[];
   storage: string[];
+  /** other codenames the device is sold or built under (nikel_global) */
+  aliases: string[];
   preloaderProjects: string[];
   layouts: DeviceLayoutFacts[];
   variants: DeviceVariantFacts[];

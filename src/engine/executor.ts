@@ -7,10 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Finding } from '../check/index.js';
-import { coverageFinding } from '../check/rules/preloader-memory.js';
 import { ExitCode, RomctlError } from '../errors.js';
 import { wrapInBootArea } from '../formats/preloader/index.js';
-import { canonicalPartitionName } from '../formats/scatter/model.js';
 import {
   backupPartitions,
   loadVerifiedBackup,
@@ -19,9 +17,10 @@ import {
   type BackupRange,
 } from './backup.js';
 import { buildGpt } from './da/gpt-build.js';
-import { emiBlockFromPreloader } from './da/emi-block.js';
 import type { GptTable } from './da/gpt.js';
-import { memorySpecOf, type DaClient } from './da/client.js';
+import { emiBlockFromPreloader } from './da/emi-block.js';
+import type { DaClient } from './da/client.js';
+import { ConnectTimeMemoryCheck } from './memory-check.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import {
   bootAreaBlank,
@@ -39,6 +38,7 @@ import {
 } from './flash-session.js';
 import { formatBromStatus } from './brom.js';
 import { FlashJournal, type JournalStep } from './journal.js';
+import { placeProtected, type LayoutChange } from './phone-layout.js';
 import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
 import type { Transport } from './transport/types.js';
 import { inStep } from './step.js';
@@ -55,6 +55,7 @@ export type FlashEvent =
       detail?: string;
     }
   | { type: 'progress'; label: string; done: bigint; total: bigint }
+  | { type: 'layout-changed'; change: LayoutChange }
   | { type: 'note'; text: string };
 
 export interface ExecuteOptions {
@@ -82,11 +83,23 @@ export interface StepResult {
   detail?: string;
 }
 
+/** What the executor believes the phone does at its next power-on, and what the user should do about it. */
+export interface PhoneState {
+  boots: boolean;
+  /** the state in words: "BROM mode (…)" or "boots its preloader (…)" */
+  text: string;
+  /** what to do when it does not boot */
+  todo?: string;
+}
+
 export interface FlashResult {
   backupDir: string;
   journal: string;
   steps: StepResult[];
   accepted: string[];
+  phone: PhoneState;
+  /** the phone's table differed from the package's (both tables), null when they agreed or it had none */
+  layoutChange: LayoutChange | null;
 }
 
 const BACKUP = 'backup';
@@ -94,8 +107,11 @@ const BACKUP = 'backup';
 export async function executePlan(options: ExecuteOptions): Promise<FlashResult> {
   const { plan } = options;
   const emit = options.onEvent ?? (() => {});
-  const accepted = (code: string) => plan.acceptRisk.includes(code);
-  let memoryFinding: Finding | null = null;
+  const memory = new ConnectTimeMemoryCheck(
+    plan.preloader?.facts ?? null,
+    plan.acceptRisk,
+    options.transport.description,
+  );
   const session = await openFlashSession({
     transport: options.transport,
     daFile: options.daFile,
@@ -107,21 +123,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     ...options.credentials,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
-    checkMemory: (info) => {
-      if (!plan.preloader) return;
-      memoryFinding = coverageFinding(plan.preloader.facts, {
-        label: 'the connected phone',
-        spec: memorySpecOf(info),
-        consequence: 'this phone would not boot (bricked: BROM mode only)',
-      });
-      if (memoryFinding?.severity === 'error' && !accepted(memoryFinding.code)) {
-        throw new RomctlError(`${memoryFinding.code}: ${memoryFinding.message}`, {
-          exitCode: ExitCode.refused,
-          where: options.transport.description,
-          hint: `${memoryFinding.remedy}; nothing was written`,
-        });
-      }
-    },
+    checkMemory: memory.check,
   });
   const { client, storage } = session;
   emit({
@@ -138,8 +140,20 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       text: `the boot ROM refused the watchdog write (status ${formatBromStatus(refusal)}): going on, as SP Flash Tool does`,
     });
   }
-  const found = memoryFinding as Finding | null;
-  const memoryProven = found === null || session.dramCheckedWithPackage;
+  const found = memory.finding;
+  const memoryProven = memory.verdict(session.dramCheckedWithPackage ? 'trained' : 'not-run') === 'match';
+  // the phone's own table first: where its IMEI partitions are now decides the backup, and may refuse the plan
+  let table: GptTable | null | Error;
+  try {
+    table = await client.partitionTable();
+  } catch (error) {
+    if (!(error instanceof RomctlError)) throw error;
+    table = error;
+  }
+  if (table instanceof Error)
+    emit({ type: 'note', text: `the phone's partition table could not be read (${table.message})` });
+  const placement = options.resume ? null : placeProtected(plan, table, options.transport.description);
+  if (placement?.change) emit({ type: 'layout-changed', change: placement.change });
   const dir = typeof options.backupDir === 'string' ? options.backupDir : options.backupDir(session);
   if (!options.resume) await setAsidePreviousBackup(dir);
   const journal = await FlashJournal.start(
@@ -157,8 +171,24 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     },
     options.resume === true,
   );
-  const run = new StepRunner(client, storage, plan, options, journal, join(dir, BACKUP), emit);
-  await run.decidePreloader(memoryProven, found);
+  const layout =
+    placement ??
+    (journal.step('backup')?.state === 'done'
+      ? null
+      : placeProtected(plan, table, options.transport.description));
+  if (layout?.change) await journal.note(`device.layout-changed: ${layout.change.differences.join('; ')}`);
+  const run = new StepRunner(
+    client,
+    storage,
+    plan,
+    options,
+    journal,
+    join(dir, BACKUP),
+    emit,
+    layout?.sources ?? [],
+  );
+  const bromMode = session.identity.mode === 'brom';
+  await run.decidePreloader(memoryProven, found, bromMode && session.dramCheckedWithPackage);
   const results: StepResult[] = [];
   for (const [index, step] of plan.steps.entries()) {
     const text = describeStep(step);
@@ -172,8 +202,43 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       throw error;
     }
   }
+  const phone = phoneStateAfter(plan, results, bromMode);
+  if (!phone.boots) await journal.note(`phone state: ${phone.text}`);
   await journal.finish();
-  return { backupDir: dir, journal: journal.path, steps: results, accepted: journal.data.acceptedRisks };
+  return {
+    backupDir: dir,
+    journal: journal.path,
+    steps: results,
+    accepted: journal.data.acceptedRisks,
+    phone,
+    layoutChange: layout?.change ?? null,
+  };
+}
+
+/**
+ * A phone that came up in BROM mode has a preloader that does not start (or none): unless this run wrote a
+ * verified preloader, it will come up in BROM mode again. A phone that started its own preloader keeps booting it.
+ */
+export function phoneStateAfter(plan: FlashPlan, results: StepResult[], bromMode: boolean): PhoneState {
+  const preloader = results.find((r) => r.id === 'preloader');
+  const written = preloader?.state === 'done' || preloader?.detail?.startsWith('written earlier') === true;
+  if (written) return { boots: true, text: 'boots the preloader written and verified in boot2 and boot1' };
+  if (!bromMode) return { boots: true, text: 'boots its own preloader (it started before the flash)' };
+  const why = !plan.preloader
+    ? 'the package has no preloader to write'
+    : plan.accepted.some((f) => f.code.startsWith('preloader.'))
+      ? 'the package preloader carries an accepted risk, so it was not written unasked'
+      : 'the preloader was not written';
+  return {
+    boots: false,
+    text:
+      `BROM mode: the phone connected in BROM mode, so its own preloader does not start (or a key was held), ` +
+      `and ${why}; it will come up in BROM mode again (0e8d:0003, a black screen)`,
+    todo: !plan.preloader
+      ? 'flash a package for this phone that contains its preloader; everything else written stays verified'
+      : 'run again with --with-preloader if this preloader is the one for this phone (the DA tested its DRAM ' +
+        'settings), or use the package made for this exact variant',
+  };
 }
 
 async function setAsidePreviousBackup(dir: string): Promise<void> {
@@ -193,6 +258,7 @@ type Outcome = { state: 'done' | 'skipped'; detail?: string };
 
 class StepRunner {
   private writePreloaderNow = false;
+  private preloaderReason = '';
   private manifest: BackupManifest | null = null;
 
   constructor(
@@ -203,14 +269,24 @@ class StepRunner {
     private readonly journal: FlashJournal,
     private readonly backupDir: string,
     private readonly emit: (event: FlashEvent) => void,
+    /** where each protected partition is read from: the phone's own addresses */
+    private readonly sources: BackupRange[],
   ) {}
 
-  /** whether the preloader step writes: asked, or boot1 is blank; refused now (nothing written) if unproven */
-  async decidePreloader(memoryProven: boolean, found: Finding | null): Promise<void> {
+  /**
+   * Whether the preloader step writes: asked, boot1 is blank, or the phone is being repaired (it connected in
+   * BROM mode and the DA started its DRAM with this preloader's EMI settings); refused now (nothing written) if
+   * the preloader's fit is unproven.
+   */
+  async decidePreloader(memoryProven: boolean, found: Finding | null, repair: boolean): Promise<void> {
     const step = this.plan.steps.find((s) => s.kind === 'preloader');
     if (!step) return;
-    this.writePreloaderNow = step.when === 'asked' || (await bootAreaBlank(this.client));
+    const overridden = this.plan.accepted.some((f) => f.code.startsWith('preloader.'));
+    this.writePreloaderNow =
+      step.when === 'asked' || (repair && !overridden) || (await bootAreaBlank(this.client));
     if (!this.writePreloaderNow) return;
+    if (repair && step.when !== 'asked')
+      this.preloaderReason = 'the phone is in BROM mode: repairing its preloader';
     const accepted = (code: string) => this.plan.acceptRisk.includes(code);
     if (!memoryProven && !accepted('preloader.emi-undecided')) {
       throw new RomctlError(
@@ -225,8 +301,7 @@ class StepRunner {
         },
       );
     }
-    const overridden = this.plan.accepted.some((f) => f.code.startsWith('preloader.'));
-    if (overridden && step.when === 'if-blank') {
+    if (overridden && step.when === 'if-needed') {
       throw new RomctlError(
         'boot1 is blank and the package preloader has an accepted risk: it is not written unasked',
         {
@@ -241,7 +316,7 @@ class StepRunner {
   async step(step: FlashStep): Promise<Outcome> {
     switch (step.kind) {
       case 'backup':
-        return this.backup(step.id, step.ranges);
+        return this.backup(step.id);
       case 'format':
         return this.format(step.id, step.range);
       case 'partition-table':
@@ -263,38 +338,20 @@ class StepRunner {
     return (p: { done: bigint; total: bigint }) => this.emit({ type: 'progress', label, ...p });
   }
 
-  private async backup(id: string, ranges: PlannedRange[]): Promise<Outcome> {
+  private async backup(id: string): Promise<Outcome> {
     if (this.journal.step(id)?.state === 'done') {
       this.manifest = await loadVerifiedBackup(this.backupDir);
       return { state: 'skipped', detail: `verified copy in ${this.backupDir}` };
     }
-    const table = ranges.length > 0 ? await this.client.partitionTable().catch(() => null) : null;
-    const sources = ranges.map((range) => sourceOf(range, table));
     this.manifest = await backupPartitions(
       this.client,
-      sources,
+      this.sources,
       this.backupDir,
       { device: this.options.device.device, storageId: this.storage.id },
       (label, done, total) => this.emit({ type: 'progress', label, done, total }),
     );
-    for (const entry of this.manifest.partitions) {
-      const target = ranges.find((r) => r.name === entry.name);
-      if (target?.size !== null && target !== undefined && entry.size > target.size && this.restores()) {
-        throw new RomctlError(
-          `${entry.partition} on the phone (${entry.size} bytes) is larger than in the package`,
-          {
-            exitCode: ExitCode.refused,
-            hint: 'its backup could not be restored after the format: use a package with this layout; nothing was written',
-          },
-        );
-      }
-    }
     await this.journal.record(id, { state: 'done', detail: `${this.manifest.partitions.length} partitions` });
     return { state: 'done', detail: `${this.manifest.partitions.length} partitions → ${this.backupDir}` };
-  }
-
-  private restores(): boolean {
-    return this.plan.steps.some((s) => s.kind === 'restore');
   }
 
   private async format(id: string, range: PlannedRange): Promise<Outcome> {
@@ -403,16 +460,9 @@ class StepRunner {
       this.emit({ type: 'progress', label: phase, ...p }),
     );
     await this.journal.record(id, { state: 'done', sha256 });
-    return { state: 'done', detail: 'boot2 then boot1, both verified' };
+    const why = this.preloaderReason ? ` (${this.preloaderReason})` : '';
+    return { state: 'done', detail: `boot2 then boot1, both verified${why}` };
   }
-}
-
-/** where a protected partition is now: the phone's own GPT when it lists it, else the package's scatter */
-function sourceOf(range: PlannedRange, table: GptTable | null): BackupRange {
-  const entry = table?.partitions.find((p) => canonicalPartitionName(p.name) === range.name);
-  if (entry) return { ...range, address: entry.start, size: entry.size };
-  if (range.size === null) throw internal(`no size for ${range.partition}`);
-  return { ...range, size: range.size };
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -4,7 +4,8 @@
  *
  * Order: connect (identify, chip and memory checks, nothing written) → back up protected partitions → format
  * (per mode) → partition table (after a format) → write each image and verify it by read-back hash → restore
- * the protected partitions (after a format) → preloader (last; only if asked, or boot1 is blank) → reboot.
+ * the protected partitions (after a format) → preloader (last; only if asked, boot1 is blank, or the phone came
+ * up in BROM mode and the DA proved the preloader's DRAM settings: a repair) → reboot.
  */
 import { createHash } from 'node:crypto';
 import type { Finding, PackageFacts, PlanMode, Report } from '../check/index.js';
@@ -51,7 +52,7 @@ export type FlashStep =
   | { id: 'partition-table'; kind: 'partition-table'; partitions: PlannedRange[] }
   | { id: string; kind: 'write'; image: PlannedImage }
   | { id: 'restore'; kind: 'restore'; ranges: PlannedRange[] }
-  | { id: 'preloader'; kind: 'preloader'; image: PlannedImage; when: 'asked' | 'if-blank' }
+  | { id: 'preloader'; kind: 'preloader'; image: PlannedImage; when: 'asked' | 'if-needed' }
   | { id: 'reboot'; kind: 'reboot' };
 
 export interface FlashPlan {
@@ -64,6 +65,8 @@ export interface FlashPlan {
   /** every `--accept-risk` code: findings made on the phone (the connected memory) are judged by them too */
   acceptRisk: string[];
   steps: FlashStep[];
+  /** the package's user-area table: what the phone's own table is compared with before anything is written */
+  table: PlannedRange[];
   /** findings that would refuse the package and were accepted one by one (`--accept-risk CODE`) */
   accepted: Finding[];
   /** the check's warnings, shown before flashing */
@@ -80,6 +83,45 @@ export interface PlanOptions {
   acceptRisk?: readonly string[];
 }
 
+/**
+ * Findings `--accept-risk` cannot override: the package is for another chip or storage, a file is missing,
+ * unreadable or does not fit, the layout overlaps itself, or the preloader cannot boot any phone. Flashing past
+ * them is not a risk but a certain failure or brick.
+ */
+export const HARD_STOPS: ReadonlySet<string> = new Set([
+  'package.not-mtk',
+  'package.other-device',
+  'package.unsafe',
+  'package.platform-mismatch',
+  'device.chip-mismatch',
+  'device.storage-mismatch',
+  'preloader.chip-mismatch',
+  'preloader.invalid-gfh',
+  'preloader.no-bloader-info',
+  'file.missing',
+  'image.unreadable',
+  'image.too-large',
+  'image.sparse-invalid',
+  'scatter.overlap',
+  'scatter.duplicate-name',
+]);
+
+/** What a refusal tells the user about overriding it: which codes `--accept-risk` takes, which are hard stops. */
+export function overrideAdvice(codes: readonly string[]): string {
+  const hard = codes.filter((code) => HARD_STOPS.has(code));
+  const soft = codes.filter((code) => !HARD_STOPS.has(code));
+  const parts: string[] = [];
+  if (hard.length > 0)
+    parts.push(
+      `${hard.join(', ')} ${hard.length === 1 ? 'is a hard stop' : 'are hard stops'}: no flag overrides ${hard.length === 1 ? 'it' : 'them'}`,
+    );
+  if (soft.length > 0 && hard.length === 0)
+    parts.push(
+      `to flash anyway accept each risk by name: ${soft.map((code) => `--accept-risk ${code}`).join(' ')}`,
+    );
+  return parts.join('; ');
+}
+
 /** A package the check refused: exit 1, with the findings that decided it. */
 export class PlanRefusedError extends RomctlError {
   constructor(readonly findings: Finding[]) {
@@ -87,21 +129,19 @@ export class PlanRefusedError extends RomctlError {
     super(`refused by the check: ${codes.join(', ')} — ${findings[0]?.message ?? ''}`, {
       exitCode: ExitCode.refused,
       where: findings[0]?.subject.file,
-      hint: `${findings[0]?.remedy ?? ''}; to flash anyway accept each risk by name: ${codes
-        .map((code) => `--accept-risk ${code}`)
-        .join(' ')}`,
+      hint: `${findings[0]?.remedy ?? ''}; ${overrideAdvice(codes)}`,
     });
     this.name = 'PlanRefusedError';
   }
 }
 
 /**
- * Error findings refuse the plan unless each one's code is accepted; accepted ones are kept for the log.
- * Throws PlanRefusedError when anything is left.
+ * Error findings refuse the plan unless each one's code is accepted (hard stops never are); accepted ones are
+ * kept for the log. Throws PlanRefusedError when anything is left.
  */
 export function gateFindings(report: Report, acceptRisk: readonly string[] = []): Finding[] {
   const errors = report.findings.filter((f) => f.severity === 'error');
-  const blocking = errors.filter((f) => !acceptRisk.includes(f.code));
+  const blocking = errors.filter((f) => HARD_STOPS.has(f.code) || !acceptRisk.includes(f.code));
   if (blocking.length > 0) throw new PlanRefusedError(blocking);
   return errors;
 }
@@ -142,7 +182,7 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
       id: 'preloader',
       kind: 'preloader',
       image: preloader,
-      when: options.withPreloader ? 'asked' : 'if-blank',
+      when: options.withPreloader ? 'asked' : 'if-needed',
     });
   }
   steps.push({ id: 'reboot', kind: 'reboot' });
@@ -156,6 +196,7 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
     preloader: preloaderFacts && preloaderBytes ? { facts: preloaderFacts, bytes: preloaderBytes } : null,
     acceptRisk: [...(options.acceptRisk ?? [])],
     steps,
+    table: tableOf(layout),
     accepted,
     warnings: report.findings.filter((f) => f.severity === 'warning'),
     fingerprint: fingerprintOf(options.mode, steps),
@@ -233,7 +274,7 @@ function formatRanges(mode: PlanMode, layout: Layout): PlannedRange[] {
 }
 
 /** the partitions the GPT written after a format lists: the scatter's user partitions except the tables */
-function tableOf(layout: Layout): PlannedRange[] {
+export function tableOf(layout: Layout): PlannedRange[] {
   return userPartitions(layout)
     .filter((p) => !/^(pgpt|sgpt)$/.test(canonicalPartitionName(p.name)))
     .map(rangeOf);
@@ -263,7 +304,7 @@ export function describeStep(step: FlashStep): string {
     case 'restore':
       return `restore ${step.ranges.map((r) => r.partition).join(', ')} from the backup, verify`;
     case 'preloader':
-      return `preloader ← ${step.image.path} ${step.when === 'asked' ? '(asked)' : '(only if boot1 is blank)'}: boot2, then boot1`;
+      return `preloader ← ${step.image.path} ${step.when === 'asked' ? '(asked)' : '(only if boot1 is blank or the phone is in BROM mode)'}: boot2, then boot1`;
     case 'reboot':
       return 'reboot';
   }

@@ -11,7 +11,8 @@ export interface ExplainOptions {
 
 export interface ExplainMatch {
   entry: ErrorEntry;
-  by: 'name' | 'alias' | 'number';
+  /** `line`: name and number read from a line a tool printed; `words`: the words of its message */
+  by: 'name' | 'alias' | 'number' | 'line' | 'words';
   /** for a number match: the numberings the number was found in (both S_* numberings when they agree) */
   schemes?: Scheme[];
   /** for an alias match: the spelling the user gave */
@@ -122,7 +123,7 @@ function lookupName(text: string): ExplainMatch[] {
   return matches;
 }
 
-function levenshtein(a: string, b: string): number {
+export function levenshtein(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, column) => column);
   for (let row = 1; row <= a.length; row += 1) {
     const current = [row];
@@ -180,10 +181,93 @@ export function explainCode(query: string, options: ExplainOptions = {}): Explai
       hint: 'give a number (4032, 0xC0070004) or a name (S_FT_ENABLE_DRAM_FAIL)',
     });
   }
+  const fromLine = lookupLine(text, options);
+  if (fromLine.length > 0) return { query: text, matches: fromLine };
   const byNumber = lookupNumber(text, options);
   const matches = byNumber.length > 0 ? byNumber : lookupName(text);
   if (matches.length > 0) return { query: text, matches };
+  const byWords = lookupWords(text);
+  if (byWords.length > 0) return { query: text, matches: byWords };
   throw unknownCode(text);
+}
+
+/** `S_…`, `STATUS_…`, `ERROR_…` names inside a longer text */
+const NAME_IN_TEXT = /\b(?:S|STATUS|ERROR)_[A-Z0-9_]{3,}\b/g;
+/** `(4032)`, `(0xc0070004)`, `: 3004` */
+const NUMBER_IN_TEXT = /(?:\(|:\s*)(0x[0-9a-f]+|-?\d+)\s*\)?/gi;
+
+/**
+ * A line as SP Flash Tool prints it — `BROM ERROR : S_FT_ENABLE_DRAM_FAIL (4032)`, `ERROR : STATUS_DA_HASH_MISMATCH
+ * (0xc0070004)`: the name decides; a number beside it picks the numbering it was printed in.
+ */
+function lookupLine(text: string, options: ExplainOptions): ExplainMatch[] {
+  const names = [...text.toUpperCase().matchAll(NAME_IN_TEXT)].map((m) => m[0]);
+  if (names.length === 0 || (names.length === 1 && names[0] === normalizeName(text))) return [];
+  const numbers = [...text.matchAll(NUMBER_IN_TEXT)].flatMap((m) => {
+    const parsed = parseNumber(m[1] ?? '');
+    return parsed ? [parsed.value] : [];
+  });
+  const matches: ExplainMatch[] = [];
+  for (const name of names) {
+    for (const match of lookupName(name)) {
+      if (matches.some((m) => m.entry === match.entry)) continue;
+      const schemes = SCHEMES.filter(
+        (scheme) =>
+          numbers.includes(match.entry.numbers[scheme] ?? -1) &&
+          (options.scheme === undefined ||
+            scheme === options.scheme ||
+            (scheme !== 'v5' && scheme !== 'old')),
+      );
+      matches.push({ ...match, by: 'line', ...(schemes.length > 0 ? { schemes } : {}) });
+    }
+  }
+  return matches;
+}
+
+const STOP_WORDS = new Set(['the', 'a', 'an', 'to', 'of', 'is', 'in', 'on', 'error', 'brom', 'emi']);
+
+/** a word as names spell it: `Failed` → `FAIL`, `Obtain` → `OBTAIN` */
+function wordKey(word: string): string {
+  return word.toUpperCase().replace(/(ED|ING|S)$/, '');
+}
+
+/**
+ * The words of a message (`Enable DRAM Failed`, `[EMI] Obtain DRAM Failed!`): entries whose name holds every
+ * word, or whose meaning quotes the message, best first.
+ */
+function lookupWords(text: string): ExplainMatch[] {
+  const words = (text.match(/[A-Za-z0-9]+/g) ?? []).filter((w) => !STOP_WORDS.has(w.toLowerCase()));
+  if (words.length < 2) return [];
+  const keys = words.map(wordKey);
+  const phrase = words.join(' ').toLowerCase();
+  const scored = ERROR_ENTRIES.flatMap((entry) => {
+    const nameKeys = stem(entry.name).split('_').map(wordKey);
+    const inName = keys.filter((key) => nameKeys.includes(key)).length;
+    const quoted = entry.meaning
+      .toLowerCase()
+      .replace(/[^a-z0-9 ]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .includes(phrase);
+    if (!quoted && inName < keys.length) return [];
+    return [{ entry, score: (quoted ? 100 : 0) + inName * 10 - nameKeys.length }];
+  });
+  scored.sort((a, b) => b.score - a.score || a.entry.name.localeCompare(b.entry.name));
+  return scored.slice(0, 3).map(({ entry }) => ({ entry, by: 'words' as const }));
+}
+
+/**
+ * The numbering an SP Flash Tool version prints: 5.x and later the v5 enum, earlier versions (3.x, 4.x) the old
+ * BootRom library's values. `5.1924`, `v3.1312`, `SP_Flash_Tool_v5.2052` are all read.
+ */
+export function schemeForToolVersion(text: string | undefined): SpftScheme | undefined {
+  if (text === undefined) return undefined;
+  const major = /(\d+)\.\d+/.exec(text)?.[1] ?? /^\s*v?(\d+)\s*$/i.exec(text)?.[1];
+  if (major === undefined) {
+    throw new RomctlError(`'${text}' is not an SP Flash Tool version`, {
+      hint: 'give the version the tool shows in its title bar, e.g. --tool-version 5.1924 or 3.1312',
+    });
+  }
+  return Number(major) >= 5 ? 'v5' : 'old';
 }
 
 function unknownCode(text: string): RomctlError {

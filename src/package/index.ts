@@ -4,6 +4,12 @@ export { extractPackage, type ExtractOptions, type ExtractResult } from './extra
 export { DiskSpaceGuard, defaultKeepFreeBytes, freeBytes } from './disk-space.js';
 export { openPackage } from './open-package.js';
 export {
+  describeClaimed,
+  readPackageIdentity,
+  type IdentityClaim,
+  type PackageIdentity,
+} from './identity.js';
+export {
   PackageError,
   defaultPackageLimits,
   type EntryFilter,

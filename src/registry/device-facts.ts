@@ -52,6 +52,7 @@ export function toDeviceFacts(profile: DeviceProfile, bundles: Bundle[], chosenV
     ...(hwCode === undefined ? {} : { hwCode }),
     chipFamily: hwCode === undefined ? [] : [...chipsOfHwCode(hwCode)],
     storage: profile.storage ?? [],
+    aliases: profile.aliases ?? [],
     preloaderProjects: profile.preloaderProjects ?? [],
     layouts: (profile.layouts ?? []).map((layout) => ({
       id: layout.id,

@@ -44,13 +44,19 @@ export function requireMtkDevice(registry: Registry, codename: string): SearchEn
 
 /**
  * `CODENAME[@variant]` → the facts the device rules judge against, with the hashes of every bundle that lists
- * content. An unknown variant is bad input naming the known ones.
+ * content. An unknown variant is bad input naming the known ones. A phone of another platform is refused (the
+ * commands' rule) unless `platforms` is 'any' (the check library judging another phone's package against it).
  */
-export async function deviceFactsFor(registry: Registry, spec: string): Promise<{ profile: DeviceProfile; facts: DeviceFacts }> {
+export async function deviceFactsFor(
+  registry: Registry,
+  spec: string,
+  platforms: 'mtk' | 'any' = 'mtk',
+): Promise<{ profile: DeviceProfile; facts: DeviceFacts }> {
   const at = spec.indexOf('@');
   const codename = at < 0 ? spec : spec.slice(0, at);
   const variant = at < 0 ? undefined : spec.slice(at + 1);
-  const entry = await registry.entry(requireMtkDevice(registry, codename));
+  const find = platforms === 'mtk' ? requireMtkDevice : requireDevice;
+  const entry = await registry.entry(find(registry, codename));
   const { profile } = entry;
   if (variant !== undefined && !(profile.variants ?? []).some((known) => known.id === variant)) {
     const ids = (profile.variants ?? []).map((known) => known.id);

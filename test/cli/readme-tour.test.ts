@@ -62,7 +62,7 @@ describe.skipIf(!built)('the README tour (skipped before npm run build)', { time
     expect(run.stderr).not.toMatch(/tour line \d+ exit/);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/FLASHED — download/);
-    expect(run.stdout).toMatch(/6 partitions copied and verified/);
+    expect(run.stdout).toMatch(/7 partitions copied and verified/);
     expect(run.stdout).toMatch(/sim exit 0/);
     expect(readFileSync(join(scratch, 'sim.out'), 'utf8')).toMatch(/^\/.+/);
   });

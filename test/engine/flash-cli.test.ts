@@ -67,7 +67,7 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000 }, 
     const manifest = JSON.parse(await readFile(ws.path('b-good', 'backup', 'manifest.json'), 'utf8')) as {
       partitions: unknown[];
     };
-    expect(manifest.partitions).toHaveLength(6);
+    expect(manifest.partitions).toHaveLength(7);
     const again = await runCli([
       'flash',
       dir,
@@ -146,7 +146,7 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000 }, 
       storage,
     ]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/6 partitions copied and verified/);
+    expect(run.stdout).toMatch(/7 partitions copied and verified/);
     const proinfo = await readFile(join(ws.path('copy'), 'proinfo.bin'));
     expect(proinfo.length).toBe(0x300000);
     expect(sha(proinfo.subarray(0, imei.length))).toBe(sha(imei));
@@ -157,6 +157,46 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000 }, 
     const run = await runCli(['flash', dir, '--device', 'nikel']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/exactly one of --port PATH or --sim PROFILE/);
+  });
+
+  it('exits 4, saying the phone stays in BROM mode, when the preloader it needs was not written', async () => {
+    // the package preloader boots this phone (3 GB Samsung) but not the 4 GB variant named: that risk is accepted,
+    // so the preloader is not written unasked — while the phone, with a broken preloader, is in BROM mode
+    const dir = await nikelPackage(ws.path('brom-left'), (spec) => {
+      spec.preloader = {
+        ...spec.preloader,
+        records: [
+          { package: 'discrete', dram: 'LPDDR3', dramVendorId: 0x01, rankSizes: [3n << 29n, 3n << 29n] },
+          { package: 'discrete', dram: 'LPDDR3', dramVendorId: 0x06, rankSizes: [3n << 30n, 3n << 30n] },
+        ],
+      };
+    });
+    const storage = ws.path('brom-left.img');
+    const broken = await SimPhone.create({ profile: resolveSimProfile('nikel'), storagePath: storage });
+    const wrong = romSpecForDevice((await nikel()).profile);
+    wrongPreloader(wrong);
+    await broken.storage.write('boot1', 0, preloaderOf(wrong));
+    await broken.close();
+    const run = await runCli([
+      'flash',
+      dir,
+      '--device',
+      'nikel@lpddr3-4g-samsung',
+      '--sim',
+      'nikel',
+      '--sim-storage',
+      storage,
+      '--backup-dir',
+      ws.path('b-brom-left'),
+      '--accept-risk',
+      'preloader.emi-no-match',
+    ]);
+    expect(run.stderr).toMatch(/connected: MT6797 in BROM mode/);
+    expect(run.stdout).toMatch(/FLASHED — download/);
+    expect(run.stdout).toMatch(/THE PHONE WILL NOT BOOT — BROM mode: .*accepted risk/);
+    expect(run.stdout).toMatch(/→ run again with --with-preloader/);
+    expect(run.code).toBe(4);
+    expect((await bootOf(storage)).boot.mode).toBe('brom');
   });
 });
 

@@ -154,6 +154,7 @@ describe('flash plans on a simulated nikel (memory link)', () => {
       'nvdata',
       'protect1',
       'protect2',
+      'seccfg',
       'proinfo',
       'nvram',
     ]);

@@ -89,3 +89,45 @@ describe('romctl explain', () => {
     expect(missing.code).toBe(2);
   });
 });
+
+describe('romctl explain takes what users have', () => {
+  it('a romctl finding code: what it checks, whether --accept-risk takes it, what it prevents', async () => {
+    const soft = await runCli(['explain', 'preloader.emi-no-match']);
+    expect(soft.code).toBe(0);
+    expect(soft.stdout).toMatch(
+      /^preloader\.emi-no-match — a romctl finding\n {2}checks: {4}the preloader has no EMI record/,
+    );
+    expect(soft.stdout).toMatch(/override: {2}--accept-risk preloader\.emi-no-match/);
+    expect(soft.stdout).toMatch(/prevents: {2}.*S_FT_ENABLE_DRAM_FAIL/);
+    const hard = await runCli(['explain', 'file.missing']);
+    expect(hard.stdout).toMatch(/override: {2}none — a hard stop/);
+    const typo = await runCli(['explain', 'preloader.emi-no-mach']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/did you mean preloader\.emi-no-match\?/);
+  });
+
+  it('the line SP Flash Tool prints: the name decides, the number picks its numbering', async () => {
+    const dram = await runCli(['explain', 'BROM ERROR : S_FT_ENABLE_DRAM_FAIL (4032)']);
+    expect(dram.stdout).toMatch(/^S_FT_ENABLE_DRAM_FAIL — 4032 in SP Flash Tool 5\.x numbering\n/);
+    const old = await runCli(['explain', 'BROM ERROR : S_FT_ENABLE_DRAM_FAIL (4034)']);
+    expect(old.stdout).toMatch(/^S_FT_ENABLE_DRAM_FAIL — 4034 in old numbering/);
+    const da = await runCli(['explain', 'ERROR', ':', 'STATUS_DA_HASH_MISMATCH', '(0xc0070004)']);
+    expect(da.stdout).toMatch(/^STATUS_DA_HASH_MISMATCH\n {2}number: {2}0xC0070004 \(DA status\)/);
+  });
+
+  it('the words of the message', async () => {
+    expect((await runCli(['explain', 'Enable DRAM Failed'])).stdout).toMatch(/^S_FT_ENABLE_DRAM_FAIL\n/);
+    expect((await runCli(['explain', '[EMI] Obtain DRAM Failed!'])).stdout).toMatch(
+      /^S_DL_GET_DRAM_SETTING_FAIL\n/,
+    );
+  });
+
+  it('the tool version picks the numbering of a bare number', async () => {
+    const v3 = await runCli(['explain', '4032', '--tool-version', '3.1312']);
+    expect(v3.stdout).toMatch(/^S_FT_SEC_RO_WRITE_FAIL — 4032 in old numbering/);
+    const v5 = await runCli(['explain', '4032', '--tool-version', 'SP_Flash_Tool_v5.1924']);
+    expect(v5.stdout).toMatch(/^S_FT_ENABLE_DRAM_FAIL — 4032 in SP Flash Tool 5\.x numbering/);
+    const bad = await runCli(['explain', '4032', '--tool-version', 'latest']);
+    expect(bad.code).toBe(2);
+  });
+});

@@ -138,15 +138,39 @@ describe('matchMemory where the layout is not known well enough', () => {
     expect(matchMemory(info.bloader, parseMemorySpec('emmc:9001')).verdict).toBe('cannot-decide');
     expect(matchMemory(null, parseMemorySpec('emmc:9001')).verdict).toBe('cannot-decide');
   });
+});
 
-  it('cannot decide for v08 MCP records, which carry no id length', () => {
-    const bloader = parsePreloader(
-      buildBloaderBlock('preloader_x.bin', 8, [
-        { package: 'emmc-mcp', dram: 'LPDDR2', id: '90014a' },
-        { package: 'emmc-mcp', dram: 'LPDDR2', id: '150100' },
+describe('matchMemory on the MT6575/77 (v08) and MT6589 (v10) tables', () => {
+  const v08 = parsePreloader(
+    buildBloaderBlock('preloader_x.bin', 8, [
+      { package: 'emmc-mcp', dram: 'LPDDR2', id: '90014a2058494e5948' },
+      { package: 'emmc-mcp', dram: 'LPDDR2', id: '150100474436424d42' },
+      { package: 'nand-mcp', dram: 'DDR1', id: 'adbc905554' },
+    ]),
+  ).bloader;
+
+  it('v08 records carry no id length: a fixed 9 eMMC CID bytes (5 NAND id bytes) are compared', () => {
+    const right = matchMemory(v08, parseMemorySpec('emmc:90014a2058494e594807a1b2c3d4e5f1,lpddr2,2x512M'));
+    expect(right.verdict).toBe('match');
+    expect(right.reason).toMatch(/first 9 id bytes equal \(v08 compares a fixed 9\)/);
+    expect(matchMemory(v08, parseMemorySpec('emmc:90014a2058494e5949')).verdict).toBe('no-match');
+    expect(matchMemory(v08, parseMemorySpec('nand:adbc905554')).verdict).toBe('match');
+    const short = matchMemory(v08, parseMemorySpec('emmc:90014a20'));
+    expect(short.verdict).toBe('cannot-decide');
+    expect(short.reason).toMatch(/compares 9 id bytes, only 4 given/);
+  });
+
+  it('records without rank sizes match by id with or without the sizes given (their preloader does not compare them)', () => {
+    const v10 = parsePreloader(
+      buildBloaderBlock('preloader_x.bin', 10, [
+        { package: 'emmc-mcp', dram: 'LPDDR2', id: '45010053454d303847' },
       ]),
     ).bloader;
-    expect(matchMemory(bloader, parseMemorySpec('emmc:90014a20')).verdict).toBe('cannot-decide');
+    for (const spec of ['emmc:45010053454d303847', 'emmc:45010053454d30384701020304,lpddr2,2x512M']) {
+      const match = matchMemory(v10, parseMemorySpec(spec));
+      expect(match.verdict).toBe('match');
+      expect(match.reason).toMatch(/carries no rank sizes; its preloader does not compare them|not given/);
+    }
   });
 });
 

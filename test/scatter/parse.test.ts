@@ -1,4 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkPackage } from '../../src/check/index.js';
 import {
   detectScatterFormat,
   parseScatter,
@@ -154,11 +158,30 @@ describe('broken input names the line and what was expected', () => {
     expect(error.message).toMatch(/expected `key: value`/);
   });
 
-  it('a bad hex number', () => {
-    const text = v1Text().replace('partition_size: 0x500000', 'partition_size: 0x50000G');
+  it('a bad hex number in an entry that is downloaded', () => {
+    const text = v1Text().replace('partition_size: 0x2000000', 'partition_size: 0x200000G');
     const error = errorOf(() => parseScatter(text, { fileName: 'x.txt' }));
-    expect(error.where).toBe(`x.txt:${lineOf(text, '0x50000G')}`);
+    expect(error.where).toBe(`x.txt:${lineOf(text, '0x200000G')}`);
     expect(error.message).toMatch(/partition_size: expected a hex number/);
+  });
+
+  it('broken entries SP Flash Tool does not download are left out with a warning and their line', () => {
+    const text = v1Text()
+      .replace('partition_size: 0x500000', 'partition_size: 0x50000G')
+      .replace('partition_name: pgpt', 'partition_name: ');
+    const scatter = parseScatter(text, { fileName: 'x.txt' });
+    expect(scatter.layouts[0]!.partitions.map((p) => p.name)).not.toContain('nvram');
+    // an entry's line is its `- partition_index:` line, the one before its partition_name
+    const entryLine = (name: string) =>
+      text.split('\n').findIndex((line) => line.trim() === `partition_name: ${name}`.trim());
+    expect(scatter.skipped).toEqual([
+      { line: entryLine(''), name: null, message: 'partition entry without a partition_name' },
+      {
+        line: entryLine('nvram'),
+        name: 'nvram',
+        message: expect.stringMatching(/partition_size: expected a hex number/),
+      },
+    ]);
   });
 
   it('a bad boolean', () => {
@@ -373,5 +396,18 @@ describe('detection by content', () => {
       'rawprogram0.xml: this is a Qualcomm rawprogram XML (QFIL/EDL), not an MTK scatter file — ' +
         'expected an SP Flash Tool scatter (MTxxxx_Android_scatter.txt or .xml)',
     );
+  });
+});
+
+describe('a scatter with a broken reserved entry checks with a warning, not exit 2', () => {
+  it('romctl check reports scatter.entry-skipped with the file and line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'romctl-skip-'));
+    const text = v1Text().replace('partition_name: pgpt', 'partition_name: ');
+    await writeFile(join(dir, 'MT6765_Android_scatter.txt'), text);
+    const report = await checkPackage(join(dir, 'MT6765_Android_scatter.txt'));
+    const skipped = report.findings.find((f) => f.code === 'scatter.entry-skipped');
+    expect(skipped?.severity).toBe('warning');
+    expect(skipped?.subject).toMatchObject({ file: 'MT6765_Android_scatter.txt', line: expect.any(Number) });
+    expect(skipped?.message).toMatch(/\(no partition_name\) is not downloaded and is broken/);
   });
 });

@@ -7,6 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { runSim } from '../../src/cli/commands/sim-run.js';
 import { createOutput } from '../../src/cli/output.js';
 import { socatAvailable } from '../../src/engine/transport/pty.js';
+import { readGptWith } from '../../src/engine/da/client.js';
+import { openRegistry } from '../../src/registry/registry.js';
+import { deviceFactsFor } from '../../src/registry/resolve-device.js';
+import { resolveSimProfile, SimStorage } from '../../src/sim/index.js';
+import { buildRomFolder, romSpecForDevice } from '../../src/testkit/rom-builder.js';
 import { runCli } from '../helpers/run-cli.js';
 import { nikelPreloader } from './fixtures.js';
 
@@ -69,4 +74,45 @@ describe('romctl sim and romctl detect', () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/^romctl: \/nonexistent\/ttyACM9: cannot open the port/);
   });
+});
+
+describe('romctl sim --layout', () => {
+  it.skipIf(!socatAvailable())(
+    'gives the phone a GPT of a scatter’s partitions, shifted by whole MiB',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'romctl-sim-layout-'));
+      const { profile } = await deviceFactsFor(await openRegistry({}), 'nikel');
+      const pkg = (await buildRomFolder(romSpecForDevice(profile), join(dir, 'pkg'))).dir;
+      const storage = join(dir, 'phone.img');
+      const sim = await runSim(
+        createOutput({ quiet: true }, new PassThrough(), new PassThrough(), {}),
+        { profile: 'nikel', storage, layout: join(pkg, 'MT6797_Android_scatter.txt'), layoutShift: '4' },
+        Promise.resolve(),
+      );
+      expect(sim).toBe(0);
+      const opened = await SimStorage.open(storage, resolveSimProfile('nikel').storage.layout);
+      try {
+        const gpt = await readGptWith(
+          { where: 'sim', readAll: (_s, address, length) => opened.read('user', address, length) },
+          512,
+        );
+        expect(gpt?.partitions.find((p) => p.name === 'nvram')).toMatchObject({
+          start: 0xab00000n + (4n << 20n),
+          size: 0x500000n,
+        });
+      } finally {
+        await opened.close();
+      }
+      const tooFar = await runCli([
+        'sim',
+        '--profile',
+        'P780',
+        '--layout',
+        join(pkg, 'MT6797_Android_scatter.txt'),
+      ]);
+      expect(tooFar.code).toBe(2);
+      expect(tooFar.stderr).toMatch(/would end past the simulated phone's user area/);
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
 });

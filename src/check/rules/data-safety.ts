@@ -11,6 +11,7 @@ export const PROTECTED_PARTITIONS: ReadonlySet<string> = new Set([
   'protect2',
   'proinfo',
   'persist',
+  'seccfg',
 ]);
 
 function isProtected(partition: Partition): boolean {

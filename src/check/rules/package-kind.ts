@@ -1,3 +1,4 @@
+import { describeClaimed } from '../../package/index.js';
 import type { Rule } from '../rule.js';
 import { finding } from '../rule.js';
 
@@ -7,7 +8,9 @@ const KIND_ADVICE: Record<string, string> = {
   samsung: 'a Samsung Odin package (.tar.md5): it is for Samsung phones and Odin/Heimdall',
   fastboot:
     'a fastboot-only package without a scatter file: flash it with fastboot (flash_all), not through BROM/DA',
-  ota: 'an OTA update zip: install it from recovery or the updater, it is not a full flash package',
+  ota:
+    'an OTA/recovery update zip, not a full flash package: it installs only on the device it was built for, ' +
+    'never on another phone',
   unknown: 'no scatter file, Qualcomm, Samsung, fastboot or OTA marker was found',
 };
 
@@ -27,11 +30,16 @@ export const packageKindRule: Rule = {
     );
     if (facts.kind !== 'mtk-scatter') {
       const advice = KIND_ADVICE[facts.kind] ?? KIND_ADVICE.unknown;
+      const { claims } = facts.identity;
+      const whose =
+        claims.length === 0
+          ? ''
+          : ` — this package is for ${describeClaimed(facts.identity)}: ${claims.map((c) => c.source).join('; ')}`;
       findings.push(
         finding(
           'package.not-mtk',
           'error',
-          `not an MTK scatter package: ${advice}`,
+          `not an MTK scatter package: ${advice}${whose}`,
           { file: facts.path },
           'use the SP Flash Tool package (with an MTxxxx_Android_scatter.txt) made for this phone',
         ),

@@ -140,6 +140,23 @@ function reservedRanges(facts: PackageFacts, layout: Layout): Finding[] {
     );
 }
 
+/** Broken entries SP Flash Tool would not download anyway: left out of the layout, named with their line. */
+function skippedEntries(facts: PackageFacts): Finding[] {
+  return (facts.scatter?.model.skipped ?? []).map((entry) =>
+    finding(
+      'scatter.entry-skipped',
+      'warning',
+      `the entry ${entry.name ?? '(no partition_name)'} is not downloaded and is broken, so it was left out: ${entry.message}`,
+      {
+        file: facts.scatter?.path,
+        line: entry.line,
+        ...(entry.name === null ? {} : { partition: entry.name }),
+      },
+      'nothing to do for a flash; the scatter generator that wrote it should be fixed',
+    ),
+  );
+}
+
 /** Scatter sanity (DESIGN §4.2): unique names; per region ordered, not overlapping, sector-aligned; reserved ranges. */
 export const scatterLayoutRule: Rule = {
   name: 'scatter sanity',
@@ -149,14 +166,17 @@ export const scatterLayoutRule: Rule = {
     'scatter.overlap',
     'scatter.misaligned',
     'scatter.reserved-range',
+    'scatter.entry-skipped',
   ],
   check(facts) {
     const layouts = facts.scatter?.model.layouts ?? [];
-    return layouts.flatMap((layout) => [
-      ...duplicateNames(facts, layout),
-      ...orderAndOverlaps(facts, layout),
-      ...misaligned(facts, layout),
-      ...reservedRanges(facts, layout),
-    ]);
+    return skippedEntries(facts).concat(
+      layouts.flatMap((layout) => [
+        ...duplicateNames(facts, layout),
+        ...orderAndOverlaps(facts, layout),
+        ...misaligned(facts, layout),
+        ...reservedRanges(facts, layout),
+      ]),
+    );
   },
 };

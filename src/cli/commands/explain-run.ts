@@ -2,23 +2,30 @@ import {
   explainCode,
   familyOf,
   formatNumber,
+  levenshtein,
   parseSpftScheme,
+  RULE_CODE_MEANINGS,
   SCHEME_LABELS,
+  schemeForToolVersion,
   SCHEME_TAGS,
   SCHEMES,
   type ErrorEntry,
   type ExplainMatch,
   type ExplainResult,
+  ERROR_ENTRIES,
 } from '../../knowledge/index.js';
-import { ExitCode } from '../../errors.js';
+import { HARD_STOPS } from '../../engine/plan.js';
+import { ExitCode, RomctlError } from '../../errors.js';
 import type { Output } from '../output.js';
 
 export async function runExplain(
   output: Output,
   code: string,
-  options: { scheme?: string },
+  options: { scheme?: string; toolVersion?: string },
 ): Promise<number> {
-  const result = explainCode(code, { scheme: parseSpftScheme(options.scheme) });
+  if (RULE_CODE.test(code.trim())) return explainRuleCode(output, code.trim());
+  const scheme = parseSpftScheme(options.scheme) ?? schemeForToolVersion(options.toolVersion);
+  const result = explainCode(code, { scheme });
   if (output.json) output.printJson(toJson(result));
   else printHuman(output, result);
   return ExitCode.ok;
@@ -106,4 +113,45 @@ function printMatch(output: Output, match: ExplainMatch): void {
       ? `  romctl prevents this with: ${style.green(entry.rules.join(', '))}`
       : '  romctl prevents this with: nothing (not caused by the firmware package)',
   );
+}
+
+/** a romctl finding code: `preloader.emi-no-match` */
+const RULE_CODE = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
+/** What a finding code checks, whether --accept-risk can take it, and the tool errors it prevents. */
+function explainRuleCode(output: Output, code: string): number {
+  const meaning = RULE_CODE_MEANINGS[code];
+  if (meaning === undefined) {
+    const nearest = Object.keys(RULE_CODE_MEANINGS)
+      .map((name) => ({ name, distance: levenshtein(code, name) }))
+      .filter((c) => c.distance <= Math.max(2, Math.floor(code.length / 4)))
+      .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+      .slice(0, 3)
+      .map((c) => c.name);
+    throw new RomctlError(`unknown romctl finding code ${JSON.stringify(code)}`, {
+      hint:
+        nearest.length > 0
+          ? `did you mean ${nearest.join(', ')}?`
+          : 'romctl check prints the codes it finds; romctl explain takes them as written',
+    });
+  }
+  const hard = HARD_STOPS.has(code);
+  const prevents = ERROR_ENTRIES.filter((entry) => (entry.rules as readonly string[]).includes(code));
+  if (output.json) {
+    output.printJson({ code, meaning, hardStop: hard, prevents: prevents.map((entry) => entry.name) });
+    return ExitCode.ok;
+  }
+  output.line(`${output.style.bold(code)} — a romctl finding`);
+  output.line(`  checks:    ${meaning}`);
+  output.line(
+    hard
+      ? '  override:  none — a hard stop; no flag overrides it'
+      : `  override:  --accept-risk ${code} (romctl flash), only when you know why it does not apply`,
+  );
+  output.line(
+    prevents.length > 0
+      ? `  prevents:  ${prevents.map((entry) => entry.name).join(', ')}`
+      : '  prevents:  no SP Flash Tool error in the knowledge base names it',
+  );
+  return ExitCode.ok;
 }

@@ -1,9 +1,11 @@
 import { basename, resolve } from 'node:path';
 import type { Finding } from '../../check/index.js';
 import { executePlan, type FlashEvent, type FlashResult } from '../../engine/executor.js';
+import type { LayoutChange } from '../../engine/phone-layout.js';
 import {
   buildFlashPlan,
   describeStep,
+  overrideAdvice,
   PlanRefusedError,
   type FlashPlan,
   type FlashStep,
@@ -99,7 +101,8 @@ export async function runFlash(
         );
     }
     printResult(output, plan, result, (Date.now() - started) / 1000);
-    return ExitCode.ok;
+    // everything written is verified, but a phone that will not boot is not a success
+    return result.phone.boots ? ExitCode.ok : ExitCode.device;
   } finally {
     await pkg.close();
   }
@@ -151,7 +154,20 @@ function report(event: FlashEvent, progress: ProgressReporter, output: Output): 
     case 'note':
       output.note(event.text);
       break;
+    case 'layout-changed':
+      progress.message(layoutChangeText(event.change));
+      break;
   }
+}
+
+/** both tables, side by side, for the partitions that differ */
+function layoutChangeText(change: LayoutChange): string {
+  const lines = [
+    `device.layout-changed: the phone's partition table differs from the package's (${change.differences.length} ` +
+      `partition(s)); protected partitions are backed up at the phone's addresses and restored by name:`,
+    ...change.differences.map((line) => `    ${line}`),
+  ];
+  return lines.join('\n');
 }
 
 function printRefusal(output: Output, findings: Finding[]): void {
@@ -167,11 +183,7 @@ function printRefusal(output: Output, findings: Finding[]): void {
   output.line(
     output.style.red(output.style.bold('REFUSED — the phone was not touched; nothing was written')),
   );
-  output.line(
-    output.style.dim(
-      `to flash anyway, accept each risk by name: ${codes.map((c) => `--accept-risk ${c}`).join(' ')}`,
-    ),
-  );
+  output.line(output.style.dim(overrideAdvice(codes)));
 }
 
 function printPlan(output: Output, plan: FlashPlan): void {
@@ -191,6 +203,8 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult, secon
       backupDir: result.backupDir,
       journal: result.journal,
       steps: result.steps,
+      phone: result.phone,
+      layoutChange: result.layoutChange,
     });
     return;
   }
@@ -207,6 +221,11 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult, secon
       ),
     ),
   );
+  if (result.phone.boots) output.line(`the phone ${result.phone.text}`);
+  else {
+    output.line(output.style.red(output.style.bold(`THE PHONE WILL NOT BOOT — ${result.phone.text}`)));
+    output.line(`    → ${result.phone.todo ?? ''}`);
+  }
   output.line(`backup and journal: ${result.backupDir}`);
   if (result.accepted.length > 0) output.line(`accepted risks: ${result.accepted.join(', ')}`);
 }

@@ -29,6 +29,10 @@ export async function runScatter(
     });
   }
   const scatter = parseScatter(await readUserFile(file, 'scatter file'), { fileName: file });
+  for (const entry of scatter.skipped ?? [])
+    output.note(
+      `warning: ${file}:${entry.line}: entry ${entry.name ?? '(no partition_name)'} left out (not downloaded): ${entry.message}`,
+    );
   if (target === 'yaml') {
     const v1 = scatterAsV1(scatter, { storage: options.storage });
     for (const note of v1.notes) output.note(`note: ${note}`);

@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { SimPhone, resolveSimProfile, startPtySim } from '../../sim/index.js';
 import { simDaServer } from '../../sim/da-server.js';
+import { tableOf } from '../../engine/plan.js';
+import { parseScatter } from '../../formats/scatter/index.js';
+import { shiftedLayout, writeSimPartitionTable, type SimPartition } from '../../sim/partition-table.js';
 import { readUserFile } from '../input.js';
 import type { Output } from '../output.js';
 
@@ -13,6 +16,44 @@ export interface SimOptions {
   storage?: string;
   preloader?: string;
   brom?: boolean;
+  /** a scatter whose user partitions become the phone's GPT */
+  layout?: string;
+  /** MiB to shift that layout by */
+  layoutShift?: string;
+}
+
+/** The GPT rows `--layout` / `--layout-shift` ask for, checked against the phone's user area. */
+async function layoutOf(options: SimOptions, userSize: number): Promise<SimPartition[] | null> {
+  if (options.layout === undefined) {
+    if (options.layoutShift !== undefined)
+      throw new RomctlError('--layout-shift needs --layout <scatter>', { hint: 'name the scatter to shift' });
+    return null;
+  }
+  const shift = options.layoutShift ?? '0';
+  if (!/^\d{1,6}$/.test(shift.trim()))
+    throw new RomctlError(`--layout-shift ${shift}: expected a whole number of MiB`, {
+      hint: 'e.g. --layout-shift 4',
+    });
+  const scatter = parseScatter(await readUserFile(options.layout, 'scatter file'), {
+    fileName: options.layout,
+  });
+  const layout = scatter.layouts[0];
+  const rows = layout
+    ? tableOf(layout).flatMap((r) =>
+        r.size === null ? [] : [{ name: r.partition, start: r.address, size: r.size }],
+      )
+    : [];
+  const shifted = shiftedLayout(rows, BigInt(shift.trim()) << 20n);
+  const past = shifted.find((p) => p.start + p.size > BigInt(userSize));
+  if (past || shifted.length === 0) {
+    throw new RomctlError(
+      past
+        ? `${past.name} would end past the simulated phone's user area (${userSize} bytes)`
+        : 'the scatter lists no user-area partitions',
+      { where: options.layout, hint: 'use a smaller --layout-shift, or a scatter for this phone' },
+    );
+  }
+  return shifted;
 }
 
 /** settles on Ctrl-C or SIGTERM */
@@ -49,6 +90,7 @@ export async function runSim(
       },
     );
   }
+  const table = await layoutOf(options, profile.storage.layout.user);
   // the ptys and (unless --storage) the phone's storage share one folder, which goes with socat if we are killed
   const dir = await mkdtemp(join(tmpdir(), 'romctl-sim-pty-'));
   try {
@@ -59,6 +101,13 @@ export async function runSim(
     });
     try {
       if (preloader) await phone.storage.write('boot1', 0, preloader);
+      if (table) {
+        await writeSimPartitionTable(phone.storage, table);
+        output.note(
+          `the phone's own GPT: ${table.length} partitions of ${options.layout}` +
+            (options.layoutShift ? `, ${options.layoutShift} MiB further` : ''),
+        );
+      }
       return await serveSim(output, options, phone, dir, until);
     } finally {
       await phone.close();

@@ -13,6 +13,8 @@ export function registerSim(program: Command, runner: CommandRunner): void {
     .option('--storage <file>', 'keep the phone flash in this sparse file (default: temporary)')
     .option('--preloader <file>', 'write this preloader to boot1 before power-on')
     .option('--brom', 'hold the download key at power-on: start in BROM mode whatever boot1 holds')
+    .option('--layout <scatter>', "write a GPT with this scatter's partitions to the phone before power-on")
+    .option('--layout-shift <MiB>', 'with --layout: every partition that many MiB further (another revision)')
     .action(
       runner.action(async (output, options) => {
         const { runSim } = await import('./sim-run.js');

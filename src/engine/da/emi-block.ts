@@ -22,10 +22,20 @@ export function emiBlockFromPreloader(
     });
   }
   const length = RECORDS_AT + bloader.recordCount * bloader.recordSize;
-  if (bloader.offset + length > preloader.length) {
+  if (bloader.offset + length <= preloader.length)
+    return { block: preloader.subarray(bloader.offset, bloader.offset + length), bloader };
+  // a block that names more records than the file holds: the DA gets the records the check judged, no more
+  const present = Math.floor((preloader.length - bloader.offset - RECORDS_AT) / bloader.recordSize);
+  if (present <= 0) {
     throw new RomctlError('the MTK_BLOADER_INFO block runs past the end of the preloader', {
+      exitCode: ExitCode.refused,
       where: fileName,
+      hint: 'the preloader file is cut short: take it from the original firmware package',
     });
   }
-  return { block: preloader.subarray(bloader.offset, bloader.offset + length), bloader };
+  const block = Uint8Array.from(
+    preloader.subarray(bloader.offset, bloader.offset + RECORDS_AT + present * bloader.recordSize),
+  );
+  new DataView(block.buffer).setUint32(RECORDS_AT - 4, present, true);
+  return { block, bloader };
 }

@@ -33,6 +33,8 @@ export interface BuildPreloaderOptions {
   totalSize?: number;
   /** GFH load address; 0x200D00 as on MT6753 … MT6797 preloaders */
   loadAddr?: number;
+  /** an existing MTK_BLOADER_INFO block (e.g. one extracted from a real preloader) instead of one built from `records` */
+  bloaderBlock?: Uint8Array;
 }
 
 // the MT6735 … MT6797-era chain (measured): FILE_INFO, BL_INFO, BROM_CFG, BL_SEC_KEY, ANTI_CLONE, BROM_SEC_CFG = 0x300
@@ -185,7 +187,8 @@ function seedOf(text: string): number {
  * it), and a signature-sized tail; optionally wrapped as an eMMC/UFS boot-area image.
  */
 export function buildPreloader(options: BuildPreloaderOptions): Uint8Array {
-  const block = buildBloaderBlock(options.fileName, options.bloaderVersion, options.records);
+  const block =
+    options.bloaderBlock ?? buildBloaderBlock(options.fileName, options.bloaderVersion, options.records);
   const fixed = CONTENT_OFFSET + ROMINFO_CODE_OFFSET + 0x40 + block.length + 4 + SIG_LENGTH;
   const fileLength = options.totalSize ?? fixed + DEFAULT_CODE_SIZE;
   if (!Number.isInteger(fileLength) || fileLength < fixed) {

@@ -106,6 +106,20 @@ const layouts: ReadonlyMap<number, readonly RecordLayout[]> = new Map<number, re
   ...[49, 51, 52].map((v) => [v, [short84]] as const),
 ]);
 
+/**
+ * Versions whose records carry no id_length: their preloaders compare a fixed number of id bytes, SP Flash Tool's
+ * `MCP_EMMC_ID_LEN` 9 (eMMC CID) and `MCP_NAND_ID_LEN` 5 (NAND id) (reference §5.4–5.5). The MT6575/77 v08
+ * records in the corpus agree: eMMC ids hold 9 CID bytes and NAND ids 5 bytes, the rest of ID[12] zero.
+ */
+const fixedIdLengths: ReadonlyMap<number, { emmc: number; nand: number }> = new Map([
+  [8, { emmc: 9, nand: 5 }],
+]);
+
+export function fixedIdLength(version: number, storage: 'emmc' | 'nand' | 'ufs'): number | null {
+  const lengths = fixedIdLengths.get(version);
+  return lengths && storage !== 'ufs' ? lengths[storage] : null;
+}
+
 export function layoutsFor(version: number): readonly RecordLayout[] {
   return layouts.get(version) ?? [];
 }

@@ -1,3 +1,4 @@
+import { fixedIdLength } from './emi-layouts.js';
 import { describeRecord } from './memory.js';
 import type { BloaderInfo, EmiRecord, MemoryMatch, MemorySpec } from './types.js';
 
@@ -8,7 +9,9 @@ const storageForPackage = { 'emmc-mcp': 'emmc', ufs: 'ufs', 'nand-mcp': 'nand' }
 /**
  * MediaTek's record choice (`mt_get_mdl_number`, reference §5.5): one discrete record and no MCP record → it is
  * used; else the first MCP record whose first id_length id bytes (and rank sizes) equal the device's; else a
- * discrete record whose DRAM type, MR5 vendor id and rank sizes equal the device's. A criterion that cannot be
+ * discrete record whose DRAM type, MR5 vendor id and rank sizes equal the device's. Versions without id_length
+ * (v08, MT6575/77) compare a fixed 9 eMMC / 5 NAND id bytes; records whose rank sizes are all zero come from
+ * preloaders that do not compare sizes (one that did could boot nothing with them). A criterion that cannot be
  * evaluated (unknown layout, value not given) makes the answer 'cannot-decide' unless another record matches.
  */
 export function matchMemory(bloader: BloaderInfo | null, memory: MemorySpec): MemoryMatch {
@@ -31,7 +34,7 @@ export function matchMemory(bloader: BloaderInfo | null, memory: MemorySpec): Me
       reason: `the only record (${describeRecord(discrete[0] as EmiRecord)}) is used without checks`,
     };
   }
-  const mcpOutcomes = mcp.map((r) => [r, matchMcp(r, memory)] as const);
+  const mcpOutcomes = mcp.map((r) => [r, matchMcp(r, memory, bloader.version)] as const);
   const discreteOutcomes = discrete.map((r) => [r, matchDiscrete(r, memory)] as const);
   for (const outcomes of [mcpOutcomes, discreteOutcomes]) {
     const hits = outcomes.filter(([, o]) => o.result === 'yes');
@@ -70,25 +73,28 @@ function summarise(outcomes: ReadonlyArray<readonly [EmiRecord, Outcome]>): stri
   return reasons.slice(0, 3).join('; ') + (reasons.length > 3 ? '; …' : '');
 }
 
-function matchMcp(record: EmiRecord, memory: MemorySpec): Outcome {
+function matchMcp(record: EmiRecord, memory: MemorySpec, version: number): Outcome {
   const kind = storageForPackage[record.package as keyof typeof storageForPackage];
   if (!memory.storage) return { result: 'unknown', why: `the ${kind} id is not known` };
   if (memory.storage.kind !== kind)
     return { result: 'no', why: `record is for ${kind}, the phone has ${memory.storage.kind}` };
-  if (record.idLength === null || record.id === null) {
+  const idLength = record.idLength ?? fixedIdLength(version, kind);
+  if (idLength === null || record.id === null) {
     return { result: 'unknown', why: 'this version has no id length, so the compared id bytes are unknown' };
   }
-  if (record.idLength > 16) return { result: 'unknown', why: `id length ${record.idLength} is out of range` };
-  const deviceId = memory.storage.id.slice(0, record.idLength * 2);
-  if (deviceId.length < record.idLength * 2) {
+  if (idLength > 16) return { result: 'unknown', why: `id length ${idLength} is out of range` };
+  const recordId = record.id.slice(0, idLength * 2);
+  const deviceId = memory.storage.id.slice(0, idLength * 2);
+  if (deviceId.length < idLength * 2) {
     return {
       result: 'unknown',
-      why: `record compares ${record.idLength} id bytes, only ${memory.storage.id.length / 2} given`,
+      why: `record compares ${idLength} id bytes, only ${memory.storage.id.length / 2} given`,
     };
   }
-  if (deviceId !== record.id)
-    return { result: 'no', why: `id ${memory.storage.id} does not start with ${record.id}` };
-  return withRanks(record, memory, `first ${record.idLength} id bytes equal`);
+  if (deviceId !== recordId)
+    return { result: 'no', why: `id ${memory.storage.id} does not start with ${recordId}` };
+  const fixed = record.idLength === null ? ` (v${pad(version)} compares a fixed ${idLength})` : '';
+  return withRanks(record, memory, `first ${idLength} id bytes equal${fixed}`);
 }
 
 function matchDiscrete(record: EmiRecord, memory: MemorySpec): Outcome {
@@ -112,8 +118,12 @@ function withRanks(record: EmiRecord, memory: MemorySpec, matchedSoFar: string):
   if (memory.rankSizes === null)
     return { result: 'yes', why: `${matchedSoFar} (rank sizes not given, not compared)` };
   const stored = record.rankSizes;
+  // a preloader that compared sizes could boot nothing with these records: it is one that does not compare them
   if (stored === null || stored.every((r) => r === 0n)) {
-    return { result: 'unknown', why: `${matchedSoFar}, but the record has no rank sizes to compare` };
+    return {
+      result: 'yes',
+      why: `${matchedSoFar} (the record carries no rank sizes; its preloader does not compare them)`,
+    };
   }
   const wanted = [0, 1].map((i) => memory.rankSizes?.[i] ?? 0n);
   if (wanted[0] !== stored[0] || wanted[1] !== stored[1]) {

@@ -1,5 +1,5 @@
 import { RomctlError } from '../../errors.js';
-import type { Partition } from './model.js';
+import type { Partition, SkippedEntry } from './model.js';
 import { optionalText, parseAddress, parseBoolean, parseFileName, type ValueSite } from './values.js';
 
 /** One `key: value` of an entry, as read from YAML or XML. */
@@ -20,6 +20,8 @@ export interface EntryContext {
   /** line where the entry starts */
   line: number;
   notes: string[];
+  /** broken entries that are not downloaded are collected here instead of failing the file */
+  skipped: SkippedEntry[];
 }
 
 /** The keys MTK's generator writes, in its order; anything else goes to `extra`. */
@@ -64,7 +66,30 @@ export function setField(
   fields.set(lower, field);
 }
 
-export function partitionFromFields(fields: FieldMap, context: EntryContext): Partition {
+/**
+ * The entry as a partition; null when it is broken but not downloaded (`is_download: false`, or no image): SP
+ * Flash Tool loads such files, so the entry is left out with a warning in `context.skipped`, not an error.
+ */
+export function partitionFromFields(fields: FieldMap, context: EntryContext): Partition | null {
+  try {
+    return strictPartition(fields, context);
+  } catch (error) {
+    if (!(error instanceof RomctlError) || downloaded(fields)) throw error;
+    const name = optionalText(fields.get('partition_name')?.value);
+    context.skipped.push({ line: context.line, name, message: error.message });
+    return null;
+  }
+}
+
+/** `is_download: true`, or (without the key) an entry naming an image file */
+function downloaded(fields: FieldMap): boolean {
+  const flag = fields.get('is_download')?.value.trim().toLowerCase();
+  if (flag !== undefined) return flag === 'true';
+  const file = fields.get('file_name')?.value.trim() ?? '';
+  return file !== '' && file.toUpperCase() !== 'NONE';
+}
+
+function strictPartition(fields: FieldMap, context: EntryContext): Partition {
   const site = (key: string): ValueSite => {
     const field = fields.get(key);
     return { key, where: `${context.fileName ?? 'scatter'}:${field?.line ?? context.line}` };

@@ -58,6 +58,16 @@ export interface Scatter {
   layouts: Layout[];
   /** what the parser inferred or tolerated (platform from the file name, a duplicate key …), one line each */
   notes: string[];
+  /** entries SP Flash Tool does not download whose fields are broken: left out of the layout, not fatal */
+  skipped?: SkippedEntry[];
+}
+
+/** A broken entry that is not downloaded, and why it was left out. */
+export interface SkippedEntry {
+  line: number;
+  /** `partition_name` as written, or null when it is empty */
+  name: string | null;
+  message: string;
 }
 
 /** Old names → the names current scatters use, so rules can speak of one partition whatever the era. */

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { RomctlError } from '../../errors.js';
 import { deriveSizes, partitionFromFields, setField, type FieldMap } from './fields.js';
-import type { Layout, Partition, Scatter } from './model.js';
+import type { Layout, Partition, Scatter, SkippedEntry } from './model.js';
 import { whereLine } from './text.js';
 import { optionalText, parseAddress } from './values.js';
 
@@ -47,6 +47,7 @@ export function parseXmlScatter(text: string, fileName: string | undefined): Sca
   if (!root)
     throw new RomctlError('no <root> element', { where: fileName ?? 'scatter', hint: 'not an XML scatter' });
   const notes: string[] = [];
+  const skipped: SkippedEntry[] = [];
   const general = root.children.find((node) => node.tag === 'general');
   const version = general?.children.find((node) => node.tag === 'config_version');
   const generalFields = new Map<string, string>();
@@ -55,9 +56,11 @@ export function parseXmlScatter(text: string, fileName: string | undefined): Sca
   const layouts: Layout[] = [];
   const loose: Partition[] = [];
   for (const node of root.children) {
-    if (node.tag === 'storage_type') layouts.push(readLayout(node, fileName, notes));
-    else if (node.tag === 'partition_index') loose.push(readPartition(node, loose.length, fileName, notes));
-    else if (node.tag !== 'general') notes.push(`${whereLine(fileName, node.line)}: <${node.tag}> ignored`);
+    if (node.tag === 'storage_type') layouts.push(readLayout(node, { fileName, notes, skipped }));
+    else if (node.tag === 'partition_index') {
+      const partition = readPartition(node, loose.length, { fileName, notes, skipped });
+      if (partition) loose.push(partition);
+    } else if (node.tag !== 'general') notes.push(`${whereLine(fileName, node.line)}: <${node.tag}> ignored`);
   }
   if (loose.length > 0) {
     deriveSizes(loose);
@@ -79,10 +82,18 @@ export function parseXmlScatter(text: string, fileName: string | undefined): Sca
     extra,
     layouts,
     notes,
+    skipped,
   };
 }
 
-function readLayout(section: XmlNode, fileName: string | undefined, notes: string[]): Layout {
+interface ParseLog {
+  fileName: string | undefined;
+  notes: string[];
+  skipped: SkippedEntry[];
+}
+
+function readLayout(section: XmlNode, log: ParseLog): Layout {
+  const { fileName } = log;
   const storage = section.children
     .find((node) => node.tag === 'general')
     ?.children.find((node) => node.tag === 'storage');
@@ -97,7 +108,7 @@ function readLayout(section: XmlNode, fileName: string | undefined, notes: strin
   }
   const partitions = section.children
     .filter((node) => node.tag === 'partition_index')
-    .map((node, position) => readPartition(node, position, fileName, notes));
+    .flatMap((node, position) => readPartition(node, position, log) ?? []);
   deriveSizes(partitions);
   return {
     storage: optionalText(section.attributes.name) ?? optionalText(storage?.attributes.name),
@@ -108,12 +119,8 @@ function readLayout(section: XmlNode, fileName: string | undefined, notes: strin
   };
 }
 
-function readPartition(
-  node: XmlNode,
-  position: number,
-  fileName: string | undefined,
-  notes: string[],
-): Partition {
+function readPartition(node: XmlNode, position: number, log: ParseLog): Partition | null {
+  const { fileName, notes } = log;
   const fields: FieldMap = new Map();
   if (node.attributes.name !== undefined) {
     fields.set('partition_index', { key: 'partition_index', value: node.attributes.name, line: node.line });
@@ -127,7 +134,7 @@ function readPartition(
     }
     setField(fields, { key: child.tag, value: child.text, line: child.line }, notes, fileName);
   }
-  return partitionFromFields(fields, { fileName, position, line: node.line, notes });
+  return partitionFromFields(fields, { fileName, position, line: node.line, notes, skipped: log.skipped });
 }
 
 /** fast-xml-parser's ordered output → plain nodes with line numbers. */

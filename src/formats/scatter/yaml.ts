@@ -1,6 +1,6 @@
 import { RomctlError } from '../../errors.js';
 import { deriveSizes, partitionFromFields, setField, type FieldMap } from './fields.js';
-import type { Layout, Scatter } from './model.js';
+import type { Layout, Scatter, SkippedEntry } from './model.js';
 import { splitLines, whereLine } from './text.js';
 import { optionalText, parseAddress, quote } from './values.js';
 
@@ -36,6 +36,7 @@ const STORAGE_KEYS = new Set(['storage', 'boot_channel', 'block_size']);
 
 export function parseYamlScatter(text: string, fileName: string | undefined): Scatter {
   const notes: string[] = [];
+  const skipped: SkippedEntry[] = [];
   const document = readDocument(text, fileName, notes);
   const general = document.general;
   if (general === null) notes.push('no `- general: MTK_PLATFORM_CFG` block: platform and project unknown');
@@ -47,7 +48,7 @@ export function parseYamlScatter(text: string, fileName: string | undefined): Sc
     );
   }
   const layouts = document.sections.map((section) =>
-    buildLayout(section, multiStorage ? section.config : general, fileName, notes),
+    buildLayout(section, multiStorage ? section.config : general, { fileName, notes, skipped }),
   );
   if (layouts.every((layout) => layout.partitions.length === 0)) {
     throw new RomctlError('no partition entries found', {
@@ -63,14 +64,14 @@ export function parseYamlScatter(text: string, fileName: string | undefined): Sc
     extra: extraOf(general, multiStorage ? GENERAL_KEYS : new Set([...GENERAL_KEYS, ...STORAGE_KEYS])),
     layouts,
     notes,
+    skipped,
   };
 }
 
 function buildLayout(
   section: Section,
   config: FieldMap | null,
-  fileName: string | undefined,
-  notes: string[],
+  { fileName, notes, skipped }: { fileName: string | undefined; notes: string[]; skipped: SkippedEntry[] },
 ): Layout {
   const configStorage = optionalText(config?.get('storage')?.value);
   if (section.storageType !== null && configStorage !== null && configStorage !== section.storageType) {
@@ -80,8 +81,9 @@ function buildLayout(
   }
   const blockSizeField = config?.get('block_size');
   const blockSizeText = optionalText(blockSizeField?.value);
-  const partitions = section.partitions.map((entry, position) =>
-    partitionFromFields(entry.fields, { fileName, position, line: entry.line, notes }),
+  const partitions = section.partitions.flatMap(
+    (entry, position) =>
+      partitionFromFields(entry.fields, { fileName, position, line: entry.line, notes, skipped }) ?? [],
   );
   deriveSizes(partitions);
   const extra = section.storageType === null ? {} : extraOf(config, STORAGE_KEYS);
