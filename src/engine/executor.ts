@@ -74,6 +74,10 @@ export interface ExecuteOptions {
   longTimeoutMs?: number;
   /** a secure-boot phone's way in: the DAA auth file and the SLA key */
   credentials?: Credentials;
+  /** the port is a preloader port: the handshake starts with a lone 0xA0 */
+  preloaderPort?: boolean;
+  /** opens the DA's own port when the phone re-enumerates after JUMP_DA */
+  reconnect?: () => Promise<Transport>;
 }
 
 export interface StepResult {
@@ -121,6 +125,8 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       : null,
     expect: options.device,
     ...options.credentials,
+    ...(options.preloaderPort === undefined ? {} : { preloaderPort: options.preloaderPort }),
+    ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
     checkMemory: memory.check,

@@ -96,7 +96,7 @@ const rows: Row[] = [
       return json('registry', 'add', 'nikel', zip, '--registry', ws.path('registry'));
     },
   },
-  { command: 'detect', against: 'detect', run: () => json('detect') },
+  { command: 'detect', against: 'detect', run: () => json('detect', '--timeout', '0s') },
   {
     command: 'detect --port',
     against: 'detect',

@@ -48,9 +48,7 @@ describe('romctl program', () => {
       'nikel',
     ]);
     expect(both.code).toBe(2);
-    expect(both.stderr).toMatch(
-      /^romctl: name the phone with exactly one of --port PATH or --sim PROFILE — /,
-    );
+    expect(both.stderr).toMatch(/^romctl: --port and --sim exclude each other — /);
     expect(both.stderr.trim().split('\n')).toHaveLength(1);
     const profile = await runCli([
       'backup',

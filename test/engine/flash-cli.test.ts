@@ -225,3 +225,55 @@ describe.skipIf(!existsSync(v6Da))(
     });
   },
 );
+
+describe('waiting for the phone (romctl flash without --port)', { timeout: 120_000 }, () => {
+  it('a simulated phone plugged in 2 s late is waited for, found and flashed', async () => {
+    const dir = await nikelPackage(ws.path('late'));
+    const storage = await bootedStorage('late.img');
+    const run = await runCli([
+      'flash',
+      dir,
+      '--device',
+      'nikel',
+      '--sim',
+      'nikel',
+      '--sim-late',
+      '2s',
+      '--sim-storage',
+      storage,
+      '--backup-dir',
+      ws.path('b-late'),
+    ]);
+    expect(run.stderr).toMatch(
+      /waiting up to 60 s for a MediaTek phone: power the phone off, hold Volume-Down/,
+    );
+    expect(run.stderr).toMatch(/found \S+ \(0e8d:2000, preloader mode\)/);
+    expect(run.stdout).toMatch(/FLASHED — download/);
+    expect(run.code).toBe(0);
+  });
+
+  it('a phone that never comes ends with exit 4 and what to check, before anything is written', async () => {
+    const dir = await nikelPackage(ws.path('never'));
+    const run = await runCli(['flash', dir, '--device', 'nikel', '--timeout', '1s']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/no MediaTek port appeared within 1 s — power the phone off.*romctl doctor/);
+  });
+
+  it('a phone plugged in later than --timeout is not waited for past it', async () => {
+    const dir = await nikelPackage(ws.path('too-late'));
+    const run = await runCli([
+      'flash',
+      dir,
+      '--device',
+      'nikel',
+      '--sim',
+      'nikel',
+      '--sim-late',
+      '5s',
+      '--timeout',
+      '1s',
+    ]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/no MediaTek port appeared within 1 s/);
+  });
+});

@@ -25,7 +25,7 @@ describe('romctl sim and romctl detect', () => {
   });
 
   it('lists ports as JSON (whatever this machine has)', async () => {
-    const run = await runCli(['--json', 'detect']);
+    const run = await runCli(['--json', 'detect', '--timeout', '0s']);
     expect(run.code).toBe(0);
     expect(Array.isArray((JSON.parse(run.stdout) as { ports: unknown[] }).ports)).toBe(true);
   });

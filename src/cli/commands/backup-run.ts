@@ -47,6 +47,8 @@ export async function runBackup(output: Output, options: BackupCommandOptions, i
       emiBlock,
       expect: expectationsOf(device),
       ...credentials,
+      preloaderPort: link.preloaderPort,
+      ...(link.reconnect ? { reconnect: link.reconnect } : {}),
     });
     const table = await session.client.partitionTable().catch(() => null);
     const ranges = protectedRanges(table, device);

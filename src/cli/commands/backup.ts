@@ -9,6 +9,8 @@ export interface BackupCommandOptions extends RegistryReadOptions, CredentialOpt
   port?: string;
   sim?: string;
   simStorage?: string;
+  timeout?: string;
+  simLate?: string;
   da?: string;
   preloader?: string;
 }
@@ -18,9 +20,11 @@ export function registerBackup(program: Command, runner: CommandRunner): void {
     .description("copy the phone's protected partitions (IMEI, calibration) to a verified folder")
     .requiredOption('--device <codename>', 'the phone (romctl search finds the codename)')
     .requiredOption('--out <dir>', 'the folder for the copy and its sha256 manifest')
-    .option('--port <path>', 'the phone’s serial port (romctl detect lists them)')
+    .option('--port <path>', 'the phone’s serial port (default: wait for the first MediaTek port to appear)')
     .option('--sim <profile>', 'back up a simulated phone instead')
     .option('--sim-storage <file>', 'with --sim: the simulated phone’s flash file')
+    .option('--timeout <duration>', 'how long to wait for the phone to appear (default 60s)')
+    .option('--sim-late <duration>', 'with --sim: plug the simulated phone in only after this long (e.g. 3s)')
     .option('--da <file>', 'the Download Agent (MTK_AllInOne_DA.bin of the phone’s firmware)')
     .option(
       '--preloader <file>',

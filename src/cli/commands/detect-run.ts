@@ -1,12 +1,21 @@
 import { BromClient, type BromIdentity } from '../../engine/brom.js';
-import { detectPorts, type DetectedPort } from '../../engine/detect.js';
+import { detectPorts, listSerialPorts, type DetectedPort } from '../../engine/detect.js';
 import { openSerialTransport } from '../../engine/transport/serial.js';
 import { ExitCode } from '../../errors.js';
 import type { Output } from '../output.js';
+import { timeoutOf, waitForPort } from './flash-link.js';
 
-export async function runDetect(output: Output, options: { port?: string }): Promise<number> {
+export async function runDetect(
+  output: Output,
+  options: { port?: string; timeout?: string },
+): Promise<number> {
   if (options.port !== undefined) return probe(output, options.port);
-  const ports = await detectPorts();
+  let ports = await detectPorts();
+  // no phone yet: wait for one to be plugged in (--timeout 0s lists what is there now)
+  if (timeoutOf(options) > 0 && !ports.some((port) => port.mode !== null)) {
+    await waitForPort(output, options, listSerialPorts);
+    ports = await detectPorts();
+  }
   if (output.json) {
     output.printJson({ ports });
     return ExitCode.ok;

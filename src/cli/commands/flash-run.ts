@@ -90,6 +90,8 @@ export async function runFlash(
                 ),
         resume: options.resume === true,
         credentials,
+        preloaderPort: link.preloaderPort,
+        ...(link.reconnect ? { reconnect: link.reconnect } : {}),
         onEvent: (event) => report(event, progress, output),
       });
     } finally {

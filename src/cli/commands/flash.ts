@@ -8,6 +8,8 @@ export interface FlashCommandOptions extends RegistryReadOptions, CredentialOpti
   port?: string;
   sim?: string;
   simStorage?: string;
+  timeout?: string;
+  simLate?: string;
   mode: 'download' | 'upgrade' | 'format-all';
   da?: string;
   withPreloader?: boolean;
@@ -24,12 +26,14 @@ export function registerFlash(program: Command, runner: CommandRunner): void {
       'check a package against the phone, back up its IMEI data, write, verify every image, reboot',
     )
     .requiredOption('--device <codename[@variant]>', 'the phone it is for (romctl search finds the codename)')
-    .option('--port <path>', 'the phone’s serial port (romctl detect lists them)')
+    .option('--port <path>', 'the phone’s serial port (default: wait for the first MediaTek port to appear)')
     .option(
       '--sim <profile>',
       'flash a simulated phone instead (nikel, P780, generic or a spec; see romctl sim)',
     )
     .option('--sim-storage <file>', 'with --sim: keep the simulated phone’s flash in this file between runs')
+    .option('--timeout <duration>', 'how long to wait for the phone to appear (default 60s)')
+    .option('--sim-late <duration>', 'with --sim: plug the simulated phone in only after this long (e.g. 3s)')
     .addOption(
       new Option('--mode <mode>', 'download only, firmware upgrade, or format all + download')
         .choices(['download', 'upgrade', 'format-all'])

@@ -47,6 +47,8 @@ export async function runProbe(output: Output, options: ProbeCommandOptions): Pr
       emiBlock,
       expect: { device: 'the probed phone' },
       ...credentials,
+      preloaderPort: link.preloaderPort,
+      ...(link.reconnect ? { reconnect: link.reconnect } : {}),
       onIdentified: (seen) => (identity = seen),
     }).catch((error: unknown) => {
       // a phone in BROM mode without an EMI block still says who it is
