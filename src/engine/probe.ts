@@ -117,17 +117,20 @@ export async function probeSession(session: FlashSession): Promise<Passport> {
   return passport;
 }
 
+/** boot1 holds nothing the boot ROM could start */
+const noPreloader = (reason: string): Passport['preloader'] => ({
+  present: false,
+  fileName: null,
+  project: null,
+  emiVersion: null,
+  records: 0,
+  fits: null,
+  reason,
+});
+
 function preloaderFacts(boot1: Uint8Array, memory: ReturnType<typeof memorySpecOf>): Passport['preloader'] {
   if (boot1.every((b) => b === 0) || boot1.every((b) => b === 0xff)) {
-    return {
-      present: false,
-      fileName: null,
-      project: null,
-      emiVersion: null,
-      records: 0,
-      fits: null,
-      reason: 'boot1 is empty: the phone can only start in BROM mode',
-    };
+    return noPreloader('boot1 is empty: the phone can only start in BROM mode');
   }
   try {
     const info = parsePreloader(boot1, { fileName: 'boot1' });
@@ -143,15 +146,7 @@ function preloaderFacts(boot1: Uint8Array, memory: ReturnType<typeof memorySpecO
     };
   } catch (error) {
     if (!(error instanceof RomctlError)) throw error;
-    return {
-      present: false,
-      fileName: null,
-      project: null,
-      emiVersion: null,
-      records: 0,
-      fits: null,
-      reason: `boot1 holds no readable preloader (${error.message})`,
-    };
+    return noPreloader(`boot1 holds no readable preloader (${error.message})`);
   }
 }
 

@@ -1,16 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import type { LinkOptions } from './flash-link.js';
 import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 import { addCredentialOptions, type CredentialOptions } from './credentials.js';
 
-export interface BackupCommandOptions extends RegistryReadOptions, CredentialOptions {
+export interface BackupCommandOptions extends RegistryReadOptions, CredentialOptions, LinkOptions {
   device: string;
   out: string;
-  port?: string;
-  sim?: string;
-  simStorage?: string;
-  timeout?: string;
-  simLate?: string;
   da?: string;
   preloader?: string;
 }

@@ -1,15 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import type { LinkOptions } from './flash-link.js';
 import { withRegistryOptions, type RegistryReadOptions } from '../registry-options.js';
 import { addCredentialOptions, type CredentialOptions } from './credentials.js';
 
-export interface FlashCommandOptions extends RegistryReadOptions, CredentialOptions {
+export interface FlashCommandOptions extends RegistryReadOptions, CredentialOptions, LinkOptions {
   device: string;
-  port?: string;
-  sim?: string;
-  simStorage?: string;
-  timeout?: string;
-  simLate?: string;
   mode: 'download' | 'upgrade' | 'format-all';
   da?: string;
   withPreloader?: boolean;

@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
 import type { CommandRunner } from '../context.js';
+import type { LinkOptions } from './flash-link.js';
 import { addCredentialOptions, type CredentialOptions } from './credentials.js';
 
-export interface ProbeCommandOptions extends CredentialOptions {
-  port?: string;
-  sim?: string;
-  simStorage?: string;
-  timeout?: string;
-  simLate?: string;
+export interface ProbeCommandOptions extends CredentialOptions, LinkOptions {
   da?: string;
   preloader?: string;
   redact?: boolean;
