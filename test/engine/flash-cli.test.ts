@@ -152,11 +152,14 @@ describe(`romctl flash / backup with --sim over ${link}`, { timeout: 120_000 }, 
     expect(sha(proinfo.subarray(0, imei.length))).toBe(sha(imei));
   });
 
-  it('names the phone with exactly one of --port or --sim', async () => {
+  it('names the phone with at most one of --port or --sim, and --sim-late only with --sim', async () => {
     const dir = await nikelPackage(ws.path('usage'));
-    const run = await runCli(['flash', dir, '--device', 'nikel']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/exactly one of --port PATH or --sim PROFILE/);
+    const both = await runCli(['flash', dir, '--device', 'nikel', '--port', '/dev/null', '--sim', 'nikel']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--port and --sim exclude each other/);
+    const late = await runCli(['flash', dir, '--device', 'nikel', '--sim-late', '2s']);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toMatch(/--sim-late goes with --sim/);
   });
 
   it('exits 4, saying the phone stays in BROM mode, when the preloader it needs was not written', async () => {
