@@ -114,7 +114,8 @@ describe('romctl killed with SIGKILL leaves nothing running and nothing half-mad
       await mkdir(temp);
       const { child, stderr } = romctl(
         ['flash', pkg, '--device', 'nikel', '--sim', 'nikel', '--backup-dir', join(dir, 'backup')],
-        { TMPDIR: temp },
+        // Node 22+ keeps its compile cache under TMPDIR unless told otherwise: that is Node's, not a leftover
+        { TMPDIR: temp, NODE_COMPILE_CACHE: join(dir, 'node-compile-cache') },
       );
       const socatRunning = async () =>
         (await processesMentioning(temp)).some((found) => found.command.startsWith('socat'));
