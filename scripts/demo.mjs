@@ -88,9 +88,10 @@ console.log(code === 0 ? '\ndemo finished' : `\ndemo failed (exit ${code})`);
 if (code === 0) {
   console.log(`
 to do it yourself (the README's tour has every command):
-  npx romctl serve-demo --port 8765 &                  # the demo mirror; wait for its "serving" line
-  npx romctl fetch nikel --registry http://127.0.0.1:8765/registry/
+  npx romctl serve-demo --dir romctl-demo --port 8765 &   # the demo mirror and its signed registry; wait for "serving"
+  npx romctl fetch nikel --registry http://127.0.0.1:8765/registry/ \\
+    --registry-root romctl-demo/www/registry/metadata/1.root.json
   npx romctl flash <the folder fetch printed> --device nikel --sim nikel
-  kill %1                                              # stop the mirror`);
+  kill %1                                                 # stop the mirror`);
 }
 process.exitCode = code;
