@@ -60,6 +60,19 @@ interface Row {
 }
 
 const json = (...args: string[]) => runCli(['--json', ...args]);
+/** `romctl fetch nikel` from the signed demo registry into the shared cache */
+const fetchDemo = (...extra: string[]) =>
+  json(
+    'fetch',
+    'nikel',
+    '--registry',
+    demo.registryUrl,
+    '--registry-root',
+    demo.rootFile,
+    '--cache',
+    ws.path('cache'),
+    ...extra,
+  );
 
 const rows: Row[] = [
   { command: 'scatter', against: 'scatter', run: async () => json('scatter', await file(/_scatter\.txt$/)) },
@@ -113,33 +126,12 @@ const rows: Row[] = [
   {
     command: 'fetch',
     against: 'fetch',
-    run: () =>
-      json(
-        'fetch',
-        'nikel',
-        '--registry',
-        demo.registryUrl,
-        '--registry-root',
-        demo.rootFile,
-        '--cache',
-        ws.path('cache'),
-      ),
+    run: () => fetchDemo(),
   },
   {
     command: 'fetch --no-unpack',
     against: 'fetch',
-    run: () =>
-      json(
-        'fetch',
-        'nikel',
-        '--registry',
-        demo.registryUrl,
-        '--registry-root',
-        demo.rootFile,
-        '--cache',
-        ws.path('cache'),
-        '--no-unpack',
-      ),
+    run: () => fetchDemo('--no-unpack'),
   },
   { command: 'cache ls', against: 'cache-ls', run: () => json('cache', '--cache', ws.path('cache'), 'ls') },
   {

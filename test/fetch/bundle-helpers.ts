@@ -30,6 +30,11 @@ export interface BundleServer {
   unsigned(name: string, bundles: Bundle[]): Promise<string>;
 }
 
+/** `romctl fetch nikel` from one of the fixture's signed registries into `cache` */
+export function fetchNikelArgs(served: BundleServer, registry: string, cache: string): string[] {
+  return ['fetch', 'nikel', '--registry', registry, '--registry-root', served.rootFile, '--cache', cache];
+}
+
 /**
  * One generated nikel package (zip) served on 127.0.0.1 for the whole file, and registries made on demand:
  * signed ones published with keys made here, or unsigned trees.

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobCache } from '../../src/fetch/cache.js';
 import { serveFolder } from '../../src/demo/server.js';
 import { runCli } from '../helpers/run-cli.js';
-import { useBundleServer } from './bundle-helpers.js';
+import { fetchNikelArgs, useBundleServer } from './bundle-helpers.js';
 
 const served = useBundleServer();
 let dir = '';
@@ -20,17 +20,7 @@ afterEach(async () => {
 });
 
 const fetchNikel = (registry: string, ...extra: string[]) =>
-  runCli([
-    'fetch',
-    'nikel',
-    '--registry',
-    registry,
-    '--registry-root',
-    served.rootFile,
-    '--cache',
-    cache,
-    ...extra,
-  ]);
+  runCli([...fetchNikelArgs(served, registry, cache), ...extra]);
 
 const exists = (path: string) =>
   stat(path).then(

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freeBytes } from '../../src/package/disk-space.js';
 import type { Bundle } from '../../src/registry/model.js';
 import { buildZip, noisyBytes } from '../builders/archives.js';
-import { useBundleServer } from '../fetch/bundle-helpers.js';
+import { fetchNikelArgs, useBundleServer } from '../fetch/bundle-helpers.js';
 import { FaultServer, serve } from '../fetch/fault-server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { namesIn, pathsUnder } from './leftovers.js';
@@ -24,17 +24,7 @@ afterEach(async () => {
 });
 
 const fetchNikel = (registry: string, ...extra: string[]) =>
-  runCli([
-    'fetch',
-    'nikel',
-    '--registry',
-    registry,
-    '--registry-root',
-    served.rootFile,
-    '--cache',
-    cache,
-    ...extra,
-  ]);
+  runCli([...fetchNikelArgs(served, registry, cache), ...extra]);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const bundlesDir = () => join(cache, 'bundles', 'nikel');
 

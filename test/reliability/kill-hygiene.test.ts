@@ -10,7 +10,7 @@ import { socatAvailable } from '../../src/engine/transport/pty.js';
 import type { Bundle } from '../../src/registry/model.js';
 import { buildZip, noisyBytes } from '../builders/archives.js';
 import { nikelPackage } from '../engine/flash-helpers.js';
-import { useBundleServer } from '../fetch/bundle-helpers.js';
+import { fetchNikelArgs, useBundleServer } from '../fetch/bundle-helpers.js';
 import { runCli } from '../helpers/run-cli.js';
 import { eventually, namesIn, pathsUnder, processesMentioning } from './leftovers.js';
 
@@ -69,16 +69,7 @@ describe('romctl killed with SIGKILL leaves nothing running and nothing half-mad
     const cache = join(dir, 'cache');
     const bundles = join(cache, 'bundles', 'nikel');
 
-    const { child } = romctl([
-      'fetch',
-      'nikel',
-      '--registry',
-      registry,
-      '--registry-root',
-      served.rootFile,
-      '--cache',
-      cache,
-    ]);
+    const { child } = romctl(fetchNikelArgs(served, registry, cache));
     const staging = async () =>
       (await pathsUnder(bundles)).some((path) => /^\.demo-1\.0\.unpack-.+\/big\//.test(path));
     expect(await eventually(staging, 60_000)).toBe(true);
@@ -86,16 +77,7 @@ describe('romctl killed with SIGKILL leaves nothing running and nothing half-mad
     expect((await namesIn(bundles)).filter((name) => name.includes('.unpack-'))).toHaveLength(1);
     expect(await namesIn(join(cache, 'locks'))).toEqual(['bundle-nikel-demo-1.0.lock']);
 
-    const next = await runCli([
-      'fetch',
-      'nikel',
-      '--registry',
-      registry,
-      '--registry-root',
-      served.rootFile,
-      '--cache',
-      cache,
-    ]);
+    const next = await runCli(fetchNikelArgs(served, registry, cache));
     expect(next.stderr).toMatch(/removed .*\.demo-1\.0\.unpack-\S+, left by an unpack that was interrupted/);
     // the package has no scatter: the check refuses it, so nothing is kept in bundles/ at all
     expect(next.code).toBe(1);

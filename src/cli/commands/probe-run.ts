@@ -37,7 +37,8 @@ export async function runProbe(output: Output, options: ProbeCommandOptions): Pr
       : emiBlockFromPreloader(await readUserFile(options.preloader, 'preloader'), options.preloader).block;
   const credentials = await readCredentials(options);
   const link = await openDeviceLink(output, options);
-  let identity: BromIdentity | null = null;
+  // what the boot ROM said, kept for when the DA part cannot follow
+  const seen: { identity: BromIdentity | null } = { identity: null };
   let passport: Passport;
   try {
     const session = await openFlashSession({
@@ -49,13 +50,13 @@ export async function runProbe(output: Output, options: ProbeCommandOptions): Pr
       ...credentials,
       preloaderPort: link.preloaderPort,
       ...(link.reconnect ? { reconnect: link.reconnect } : {}),
-      onIdentified: (seen) => (identity = seen),
+      onIdentified: (identity) => (seen.identity = identity),
     }).catch((error: unknown) => {
       // a phone in BROM mode without an EMI block still says who it is
-      if (identity && error instanceof RomctlError && isDramRefusal(error)) return error;
+      if (seen.identity && error instanceof RomctlError && isDramRefusal(error)) return error;
       throw error;
     });
-    if (session instanceof RomctlError) passport = partial(identity as unknown as BromIdentity, session);
+    if (session instanceof RomctlError) passport = partial(seen.identity as BromIdentity, session);
     else {
       passport = await probeSession(session);
       await session.client.shutdown('normal');
