@@ -2,10 +2,11 @@
  * Archive writers for tests. They write what is asked, including what normal tools refuse to write: `../`
  * names, duplicates, sizes that lie, overlapping entries, cut-off files, device entries.
  */
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 
 export interface ZipEntrySpec {
   name: string | Buffer;
@@ -217,9 +218,17 @@ export function buildTgz(entries: TarEntrySpec[]): Buffer {
   return gzipSync(buildTar(entries));
 }
 
-/** A fresh temporary folder for one test. */
-export function scratchFolder(prefix = 'romctl-pkg-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+const scratch: string[] = [];
+// each test file gets its own copy of this module: its folders go when that file's tests are done
+afterAll(async () => {
+  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A fresh temporary folder for one test, removed when the test file is done. */
+export async function scratchFolder(prefix = 'romctl-pkg-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
 }
 
 /** Writes `files` (path → content; a `{ symlink }` value makes a link) under `root`. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chooseBundle, flashingKinds } from '../../src/registry/bundles.js';
 import { openRegistry, requireDevice, resolveBundle, searchDevices } from '../../src/registry/index.js';
 import { schemaValidator } from '../helpers/schema.js';
@@ -57,8 +57,11 @@ describe('info', () => {
     const remote = await runCli(['info', 'nikel', '--registry', 'http://127.0.0.1:1/r']);
     expect([remote.code, remote.stderr]).toEqual([3, expect.stringContaining('cannot read the signed registry')]);
     const dir = mkdtempSync(join(tmpdir(), 'romctl-noreg-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    expect((await runCli(['info', 'nikel', '--registry', join(dir, 'absent')])).code).toBe(2);
+    try {
+      expect((await runCli(['info', 'nikel', '--registry', join(dir, 'absent')])).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

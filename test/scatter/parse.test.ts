@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -404,7 +404,9 @@ describe('a scatter with a broken reserved entry checks with a warning, not exit
     const dir = await mkdtemp(join(tmpdir(), 'romctl-skip-'));
     const text = v1Text().replace('partition_name: pgpt', 'partition_name: ');
     await writeFile(join(dir, 'MT6765_Android_scatter.txt'), text);
-    const report = await checkPackage(join(dir, 'MT6765_Android_scatter.txt'));
+    const report = await checkPackage(join(dir, 'MT6765_Android_scatter.txt')).finally(() =>
+      rm(dir, { recursive: true, force: true }),
+    );
     const skipped = report.findings.find((f) => f.code === 'scatter.entry-skipped');
     expect(skipped?.severity).toBe('warning');
     expect(skipped?.subject).toMatchObject({ file: 'MT6765_Android_scatter.txt', line: expect.any(Number) });
