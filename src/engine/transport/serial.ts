@@ -1,5 +1,4 @@
-import { read as readCallback } from 'node:fs';
-import { promisify } from 'node:util';
+import { readSync, writeSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { ExitCode, RomctlError } from '../../errors.js';
 import { Inbound, closedLinkError } from './inbound.js';
@@ -16,7 +15,11 @@ const DEFAULT_BAUD_RATE = 921600;
 function writeTimeoutMs(length: number): number {
   return 10_000 + Math.ceil(length / 64);
 }
-const fsRead = promisify(readCallback);
+/**
+ * The stream's read pool, and so the most one 'data' event carries: a pty read returns at most 4 KiB, and one
+ * wakeup drains every read that is ready into this pool (see readWithoutThreadPool).
+ */
+const READ_POOL_BYTES = 1024 * 1024;
 
 /** A serial port (CDC-ACM `/dev/ttyACM*`, `COMn`, or a pseudo-terminal) through the `serialport` package. */
 class SerialTransport implements Transport {
@@ -82,17 +85,23 @@ class SerialTransport implements Transport {
 /** Opens a serial port as a Transport; an unopenable port is a device error saying why and what to do. */
 export async function openSerialTransport(path: string, options: SerialOptions = {}): Promise<Transport> {
   const { SerialPort } = await loadSerialport(path);
-  const port = new SerialPort({ path, baudRate: options.baudRate ?? DEFAULT_BAUD_RATE, autoOpen: false });
+  const port = new SerialPort({
+    path,
+    baudRate: options.baudRate ?? DEFAULT_BAUD_RATE,
+    autoOpen: false,
+    highWaterMark: READ_POOL_BYTES,
+  });
   await new Promise<void>((resolve, reject) =>
     port.open((error) => (error ? reject(openError(path, error)) : resolve())),
   );
-  treatZeroReadAsHangup(port);
+  readWithoutThreadPool(port);
+  writeWithoutThreadPool(port);
   keepEveryAwaitedEvent(port);
   return new SerialTransport(port, path);
 }
 
 interface FdPoller {
-  once(event: 'readable', listener: (error?: Error | null) => void): void;
+  once(event: 'readable' | 'writable', listener: (error?: Error | null) => void): void;
   poll(events?: number): void;
   listenerCount(event: string): number;
 }
@@ -101,35 +110,94 @@ interface UnixPortBinding {
   fd?: number | null;
   isOpen?: boolean;
   poller?: FdPoller;
+  writeOperation?: Promise<void> | null;
   read(buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number; buffer: Buffer }>;
+  write(buffer: Buffer): Promise<void>;
 }
 
 const RETRY_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
 
+function wouldBlock(error: unknown): boolean {
+  return RETRY_CODES.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
+function notOpen(): Error {
+  return Object.assign(new Error('Port is not open'), { canceled: true });
+}
+
+function awaitPoll(poller: FdPoller, event: 'readable' | 'writable'): Promise<void> {
+  return new Promise<void>((resolve, reject) => poller.once(event, (e) => (e ? reject(e) : resolve())));
+}
+
 /**
+ * serialport's Unix binding reads each (at most 4 KiB) pty or CDC-ACM chunk with an fs.read on libuv's thread
+ * pool: a thread hop and an event-loop wakeup per 4 KiB, which held the reader to about 0.7× of `head -c`. The fd
+ * is non-blocking, so here every wakeup reads synchronously until the pool is full or the fd has nothing more
+ * (EAGAIN), and only then waits for the poller.
+ *
  * A hung-up tty (a CDC-ACM port after unplugging, a pty whose other side is gone) reads as 0 bytes forever, and
- * serialport's Unix binding then re-reads in a busy loop without noticing. Here 0 bytes on the non-blocking fd
+ * serialport's own read then re-reads in a busy loop without noticing. Here 0 bytes on the non-blocking fd
  * means the device went away, so the stream closes as disconnected and waiting reads fail with 'closed'.
  */
-function treatZeroReadAsHangup(port: SerialPort): void {
+function readWithoutThreadPool(port: SerialPort): void {
   const binding = port.port as unknown as UnixPortBinding | undefined;
   const poller = binding?.poller;
   if (!binding || typeof binding.fd !== 'number' || !poller) return;
   binding.read = async (buffer, offset, length) => {
     for (;;) {
+      const fd = binding.fd;
+      if (!binding.isOpen || typeof fd !== 'number') throw notOpen();
+      let got = 0;
+      let hungUp = false;
       try {
-        const { bytesRead } = await fsRead(binding.fd as number, buffer, offset, length, null);
-        if (bytesRead > 0) return { bytesRead, buffer };
-        throw Object.assign(new Error('the device hung up'), { disconnect: true });
+        while (got < length && !hungUp) {
+          const n = readSync(fd, buffer, offset + got, length - got, null);
+          hungUp = n === 0;
+          got += n;
+        }
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? '';
-        if (!binding.isOpen) throw Object.assign(new Error('Port is not open'), { canceled: true });
-        if (!RETRY_CODES.has(code)) throw error;
-        await new Promise<void>((resolve, reject) =>
-          poller.once('readable', (e) => (e ? reject(e) : resolve())),
-        );
+        // what came before an error is delivered; a lasting error shows again on the next read
+        if (!wouldBlock(error) && got === 0) throw error;
+      }
+      if (got > 0) return { bytesRead: got, buffer };
+      if (hungUp) throw Object.assign(new Error('the device hung up'), { disconnect: true });
+      await awaitPoll(poller, 'readable');
+    }
+  };
+}
+
+/** errors that mean the device is gone (serialport's own list) */
+const DISCONNECT_CODES = new Set(['EBADF', 'ENXIO', 'UNKNOWN']);
+
+/**
+ * Writes go the same way as reads: synchronously into the non-blocking fd for as much as the tty takes, then a
+ * wait for the poller's 'writable', instead of one fs.write on the thread pool per piece the tty accepts.
+ */
+function writeWithoutThreadPool(port: SerialPort): void {
+  const binding = port.port as unknown as UnixPortBinding | undefined;
+  const poller = binding?.poller;
+  if (!binding || typeof binding.fd !== 'number' || !poller) return;
+  const writeAll = async (buffer: Buffer): Promise<void> => {
+    for (let at = 0; at < buffer.length;) {
+      const fd = binding.fd;
+      if (!binding.isOpen || typeof fd !== 'number') throw notOpen();
+      try {
+        at += writeSync(fd, buffer, at, buffer.length - at);
+      } catch (error) {
+        if (!wouldBlock(error)) {
+          const code = (error as NodeJS.ErrnoException).code ?? '';
+          throw DISCONNECT_CODES.has(code) ? Object.assign(error as Error, { disconnect: true }) : error;
+        }
+        await awaitPoll(poller, 'writable');
       }
     }
+  };
+  binding.write = (buffer) => {
+    const operation = writeAll(buffer).finally(() => {
+      if (binding.writeOperation === operation) binding.writeOperation = null;
+    });
+    binding.writeOperation = operation;
+    return operation;
   };
 }
 
