@@ -16,6 +16,7 @@ export class WireBroken extends Error {
 }
 
 const HEADER = 12;
+const SHORT_REPLY = 4096;
 
 export class SimXFlashWire {
   constructor(
@@ -46,7 +47,11 @@ export class SimXFlashWire {
     header.writeUInt32LE(XFLASH_MAGIC, 0);
     header.writeUInt32LE(DataType.protocolFlow, 4);
     header.writeUInt32LE(payload.length, 8);
-    await this.transport.write(Buffer.concat([header, payload]));
+    // a data packet goes out behind its header as it is; short replies stay one write
+    if (payload.length > SHORT_REPLY) {
+      await this.transport.write(header);
+      await this.transport.write(payload);
+    } else await this.transport.write(Buffer.concat([header, payload]));
   }
 
   replyWord(value: number): Promise<void> {

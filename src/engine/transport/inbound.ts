@@ -29,9 +29,21 @@ export class Inbound {
     return this.closedWhy !== null;
   }
 
+  /**
+   * Takes ownership of `bytes` (the caller never changes them afterwards). A piece that continues the last one in
+   * the same memory (successive reads into one read pool) extends it, so a frame that arrived in many small reads
+   * is usually handed out as one view, without a copy.
+   */
   push(bytes: Uint8Array): void {
     if (this.closed || bytes.length === 0) return;
-    this.chunks.push(bytes);
+    const last = this.chunks.at(-1);
+    if (last && last.buffer === bytes.buffer && last.byteOffset + last.byteLength === bytes.byteOffset) {
+      this.chunks[this.chunks.length - 1] = new Uint8Array(
+        last.buffer,
+        last.byteOffset,
+        last.byteLength + bytes.byteLength,
+      );
+    } else this.chunks.push(bytes);
     this.buffered += bytes.length;
     this.serve();
   }
@@ -92,7 +104,19 @@ export class Inbound {
     }
   }
 
+  /** a view when the bytes lie in one piece, else a copy of the pieces they span */
   private take(length: number): Uint8Array {
+    const first = this.chunks[0];
+    if (first && first.length - this.head >= length) {
+      const view = first.subarray(this.head, this.head + length);
+      this.head += length;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+      this.buffered -= length;
+      return view;
+    }
     const out = new Uint8Array(length);
     let filled = 0;
     while (filled < length) {

@@ -17,9 +17,10 @@ function writeTimeoutMs(length: number): number {
 }
 /**
  * The stream's read pool, and so the most one 'data' event carries: a pty read returns at most 4 KiB, and one
- * wakeup drains every read that is ready into this pool (see readWithoutThreadPool).
+ * wakeup drains every read that is ready into this pool (see readWithoutThreadPool); successive reads sit side by
+ * side in it, so most 1 MiB packets reach the reader as one view (Inbound.push).
  */
-const READ_POOL_BYTES = 1024 * 1024;
+const READ_POOL_BYTES = 4 * 1024 * 1024;
 
 /** A serial port (CDC-ACM `/dev/ttyACM*`, `COMn`, or a pseudo-terminal) through the `serialport` package. */
 class SerialTransport implements Transport {
@@ -30,7 +31,10 @@ class SerialTransport implements Transport {
     readonly description: string,
   ) {
     this.inbound = new Inbound(description);
-    port.on('data', (chunk: Buffer) => this.inbound.push(new Uint8Array(chunk)));
+    // a plain view of the read pool, not a copy (new Uint8Array(buffer) would copy)
+    port.on('data', (chunk: Buffer) =>
+      this.inbound.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+    );
     port.on('close', (error?: { disconnected?: boolean }) =>
       this.inbound.close(error?.disconnected ? 'the device disconnected' : 'the port was closed'),
     );
