@@ -24,10 +24,13 @@ import { ConnectTimeMemoryCheck } from './memory-check.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import {
   bootAreaBlank,
+  chooseVerify,
   readBackHash,
   writeAndVerify,
   writePreloader,
   type ByteSource,
+  type VerifyChoice,
+  type VerifyMode,
   type WrittenImage,
 } from './flash-image.js';
 import {
@@ -78,6 +81,8 @@ export interface ExecuteOptions {
   preloaderPort?: boolean;
   /** opens the DA's own port when the phone re-enumerates after JUMP_DA */
   reconnect?: () => Promise<Transport>;
+  /** 'da' (default): the DA checks each packet on the phone where it can; 'full': every byte is read back */
+  verify?: VerifyMode;
 }
 
 export interface StepResult {
@@ -104,6 +109,8 @@ export interface FlashResult {
   phone: PhoneState;
   /** the phone's table differed from the package's (both tables), null when they agreed or it had none */
   layoutChange: LayoutChange | null;
+  /** how the written images were verified */
+  verify: VerifyChoice;
 }
 
 const BACKUP = 'backup';
@@ -183,6 +190,10 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
       ? null
       : placeProtected(plan, table, options.transport.description));
   if (layout?.change) await journal.note(`device.layout-changed: ${layout.change.differences.join('; ')}`);
+  const verify = await chooseVerify(client, options.verify ?? 'da');
+  if (verify.mode !== (options.verify ?? 'da'))
+    emit({ type: 'note', text: `this DA cannot check writes on the phone: ${verify.text}` });
+  await journal.note(`verify (${verify.mode}): ${verify.text}`);
   const run = new StepRunner(
     client,
     storage,
@@ -192,6 +203,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     join(dir, BACKUP),
     emit,
     layout?.sources ?? [],
+    verify.mode,
   );
   const bromMode = session.identity.mode === 'brom';
   await run.decidePreloader(memoryProven, found, bromMode && session.dramCheckedWithPackage);
@@ -218,6 +230,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     accepted: journal.data.acceptedRisks,
     phone,
     layoutChange: layout?.change ?? null,
+    verify,
   };
 }
 
@@ -277,6 +290,7 @@ class StepRunner {
     private readonly emit: (event: FlashEvent) => void,
     /** where each protected partition is read from: the phone's own addresses */
     private readonly sources: BackupRange[],
+    private readonly verifyMode: VerifyMode,
   ) {}
 
   /**
@@ -409,8 +423,12 @@ class StepRunner {
       if (back === earlier.sha256) return { state: 'skipped', detail: 'written earlier, verified again' };
       await this.journal.note(`${id}: changed since it was written; writing it again`);
     }
-    const written: WrittenImage = await writeAndVerify(this.client, target, source, (phase, p) =>
-      this.emit({ type: 'progress', label: `${phase} ${target.partition}`, ...p }),
+    const written: WrittenImage = await writeAndVerify(
+      this.client,
+      target,
+      source,
+      (phase, p) => this.emit({ type: 'progress', label: `${phase} ${target.partition}`, ...p }),
+      this.verifyMode,
     );
     const entry: Omit<JournalStep, 'at'> = {
       state: 'done',
@@ -418,7 +436,12 @@ class StepRunner {
       runs: written.runs.map(([offset, length]) => [`0x${offset.toString(16)}`, length]),
     };
     await this.journal.record(id, entry);
-    return { state: 'done', detail: `verified sha256 ${written.sha256.slice(0, 16)}…` };
+    const sha256 = `${written.sha256.slice(0, 16)}…`;
+    const detail =
+      this.verifyMode === 'da'
+        ? `sha256 ${sha256} written, every packet checked by the DA on the phone`
+        : `verified sha256 ${sha256} (read back)`;
+    return { state: 'done', detail };
   }
 
   private async restore(id: string, ranges: PlannedRange[]): Promise<Outcome> {

@@ -77,9 +77,12 @@ export async function writeImage(
     }
     hash.update(bytes);
     runs.push([offset, bytes.length]);
-    await client.write(target.section, target.address + offset, bytes, BigInt(bytes.length));
+    const before = done;
+    const total = target.sentSize ?? target.writtenSize;
+    await client.write(target.section, target.address + offset, bytes, BigInt(bytes.length), (p) =>
+      onProgress?.({ done: before + p.done, total }),
+    );
     done += BigInt(bytes.length);
-    onProgress?.({ done, total: target.sentSize ?? target.writtenSize });
   });
   onProgress?.({ done, total: done });
   sameAsChecked(target, fileHash.digest('hex'));
@@ -116,14 +119,39 @@ export async function readBackHash(
   return hash.digest('hex');
 }
 
-/** Writes and verifies; throws VerifyError when the phone holds something else. */
+/**
+ * How writes are proven: 'da' has the DA check every packet on the phone while it writes (checkWritesOnPhone),
+ * 'full' reads every written byte back and compares sha256s.
+ */
+export type VerifyMode = 'da' | 'full';
+
+export interface VerifyChoice {
+  mode: VerifyMode;
+  /** what is checked, in words (the flash result and the journal say it) */
+  text: string;
+}
+
+const READ_BACK_TEXT = 'every written byte read back and its sha256 compared with what was sent';
+
+/** The verify the run uses: the DA-side check when asked for and the DA has one, else the full read-back. */
+export async function chooseVerify(client: DaClient, wanted: VerifyMode): Promise<VerifyChoice> {
+  const onPhone = wanted === 'da' ? ((await client.checkWritesOnPhone?.()) ?? null) : null;
+  return onPhone === null ? { mode: 'full', text: READ_BACK_TEXT } : { mode: 'da', text: onPhone };
+}
+
+/**
+ * Writes and verifies; throws VerifyError when the phone holds something else. With the 'da' verify the DA has
+ * checked every packet already (a mismatch fails the write itself), so nothing is read back.
+ */
 export async function writeAndVerify(
   client: DaClient,
   target: ImageTarget,
   source: ByteSource,
   onProgress?: (phase: 'write' | 'verify', progress: { done: bigint; total: bigint }) => void,
+  verify: VerifyMode = 'full',
 ): Promise<WrittenImage> {
   const written = await writeImage(client, target, source, (p) => onProgress?.('write', p));
+  if (verify === 'da') return written;
   const back = await readBackHash(client, target, written.runs, (p) => onProgress?.('verify', p));
   if (back !== written.sha256) {
     throw new VerifyError(

@@ -349,10 +349,26 @@ class SimXFlashDa {
       }
       const stored = this.faults.corruptWrite?.({ section: range.section, address, data }) ?? data;
       await this.phone.storage.write(range.section, address, stored);
+      if (
+        this.checksumLevel & ChecksumLevel.storage &&
+        !(await this.storedIntact(range.section, address, data.length, checksum))
+      ) {
+        return this.refuse(Status.CHECKSUM_ERR);
+      }
       done += BigInt(data.length);
       await this.ok();
     }
     await this.ok();
+  }
+
+  /** the storage-level check: the packet as the storage now holds it, read back, against the host's sum */
+  private async storedIntact(
+    section: Section,
+    address: bigint,
+    length: number,
+    checksum: number,
+  ): Promise<boolean> {
+    return sum16(await this.phone.storage.read(section, address, length)) === checksum;
   }
 
   private async readData(range: Range): Promise<void> {

@@ -6,6 +6,7 @@ import { BromClient } from '../../src/engine/brom.js';
 import { daStages, parseDaContainer, pickDaEntry } from '../../src/engine/da/container.js';
 import { emiBlockFromPreloader } from '../../src/engine/da/emi-block.js';
 import { XFlashClient } from '../../src/engine/da/xflash.js';
+import { DaStatusError } from '../../src/engine/da/da-status.js';
 import { loadVerifiedBackup } from '../../src/engine/backup.js';
 import { VerifyError } from '../../src/engine/flash-image.js';
 import { FlashJournal } from '../../src/engine/journal.js';
@@ -86,6 +87,10 @@ describe('flash plans on a simulated nikel (memory link)', () => {
     ]);
     const result = await flashOnce(target, prepared, { backupDir: ws.path('b-download') });
     await prepared.pkg.close();
+    expect(result.verify.mode).toBe('da');
+    expect(result.steps.find((s) => s.id === 'write:boot')?.detail).toMatch(
+      /checked by the DA on the phone$/,
+    );
     expect(result.steps.find((s) => s.id === 'preloader')?.state).toBe('skipped');
     expect(target.lastBoot.mode).toBe('preloader');
     const boot = await readFile(join(dir, 'boot.img'));
@@ -161,22 +166,50 @@ describe('flash plans on a simulated nikel (memory link)', () => {
     expect(target.lastBoot.mode).toBe('preloader');
   });
 
-  it('a write the phone stores differently is reported (exit 4) and not recorded as done', async () => {
+  /** a storage that flips one bit of the first packet of boot (user @ 0xb800000) as it stores it */
+  const flipsABitOfBoot = {
+    corruptWrite: ({ section, address, data }: { section: string; address: bigint; data: Uint8Array }) =>
+      section === 'user' && address === 0xb800000n
+        ? Uint8Array.from(data, (b, i) => (i === 100 ? b ^ 1 : b))
+        : data,
+  };
+
+  it('a bit flipped by the storage fails the write on the DA-side check (exit 4), not recorded as done', async () => {
+    const spec = await goodSpec();
+    const dir = await nikelPackage(ws.path('good-flip'));
+    const target = await phone({ preloader: preloaderOf(spec), faults: flipsABitOfBoot });
+    const prepared = await checked(dir, 'download');
+    const reads: string[] = [];
+    const error = await flashOnce(target, prepared, {
+      backupDir: ws.path('b-flip'),
+      onEvent: (event) => {
+        if (event.type === 'progress') reads.push(event.label);
+      },
+    }).catch((e: unknown) => e);
+    await prepared.pkg.close();
+    expect(error).toBeInstanceOf(DaStatusError);
+    expect((error as DaStatusError).status).toBe(0xc0040003);
+    expect((error as DaStatusError).exitCode).toBe(ExitCode.device);
+    expect((error as Error).message).toMatch(/^DA refused WRITE_DATA packet at \+0x0: .*CHECKSUM/);
+    // the DA found it: nothing was read back to find it
+    expect(reads.some((label) => label.startsWith('verify '))).toBe(false);
+    const journal = await FlashJournal.read(ws.path('b-flip'));
+    expect(journal?.finished).toBe(false);
+    expect(journal?.steps['write:boot']).toBeUndefined();
+    expect(journal?.log.some((line) => line.startsWith('verify (da): the DA compared every packet'))).toBe(
+      true,
+    );
+  });
+
+  it('with --verify full a write the phone stores differently is found by read-back (exit 4)', async () => {
     const spec = await goodSpec();
     const dir = await nikelPackage(ws.path('good-corrupt'));
-    const target = await phone({
-      preloader: preloaderOf(spec),
-      faults: {
-        corruptWrite: ({ section, address, data }) =>
-          section === 'user' && address === 0xb800000n
-            ? Uint8Array.from(data, (b, i) => (i === 100 ? b ^ 1 : b))
-            : data,
-      },
-    });
+    const target = await phone({ preloader: preloaderOf(spec), faults: flipsABitOfBoot });
     const prepared = await checked(dir, 'download');
-    const error = await flashOnce(target, prepared, { backupDir: ws.path('b-corrupt') }).catch(
-      (e: unknown) => e,
-    );
+    const error = await flashOnce(target, prepared, {
+      backupDir: ws.path('b-corrupt'),
+      verify: 'full',
+    }).catch((e: unknown) => e);
     await prepared.pkg.close();
     expect(error).toBeInstanceOf(VerifyError);
     expect((error as VerifyError).exitCode).toBe(ExitCode.device);

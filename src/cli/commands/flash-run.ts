@@ -68,7 +68,10 @@ export async function runFlash(
     const progress = createProgress({
       stream: io.stderr,
       quiet: output.quiet || output.json,
-      steps: plan.steps.map((step) => ({ label: describeStep(step), bytes: bytesMoved(step) })),
+      steps: plan.steps.map((step) => ({
+        label: describeStep(step),
+        bytes: bytesMoved(step, options.verify),
+      })),
     });
     const started = Date.now();
     let result: FlashResult;
@@ -89,6 +92,7 @@ export async function runFlash(
                   `${device.codename}-${Buffer.from(session.identity.meId).toString('hex').slice(0, 16)}`,
                 ),
         resume: options.resume === true,
+        verify: options.verify,
         credentials,
         preloaderPort: link.preloaderPort,
         ...(link.reconnect ? { reconnect: link.reconnect } : {}),
@@ -124,14 +128,15 @@ function daFor(
 }
 
 /** the bytes a step moves over the link, as the progress display's share of the whole plan */
-function bytesMoved(step: FlashStep): number {
+function bytesMoved(step: FlashStep, verify: 'da' | 'full'): number {
   const sizes = (ranges: PlannedRange[]) => ranges.reduce((sum, range) => sum + Number(range.size ?? 0n), 0);
   switch (step.kind) {
     case 'backup':
     case 'restore':
       return sizes(step.ranges);
     case 'write':
-      return 2 * Number(step.image.sentSize); // written, then read back
+      // written, and with the full verify read back
+      return (verify === 'full' ? 2 : 1) * Number(step.image.sentSize);
     case 'preloader':
       return 2 * Number(step.image.fileSize); // boot2, then boot1
     default:
@@ -207,6 +212,7 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult, secon
       steps: result.steps,
       phone: result.phone,
       layoutChange: result.layoutChange,
+      verify: result.verify,
     });
     return;
   }
@@ -228,6 +234,7 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult, secon
     output.line(output.style.red(output.style.bold(`THE PHONE WILL NOT BOOT — ${result.phone.text}`)));
     output.line(`    → ${result.phone.todo ?? ''}`);
   }
+  output.line(`verify (${result.verify.mode}): ${result.verify.text}`);
   output.line(`backup and journal: ${result.backupDir}`);
   if (result.accepted.length > 0) output.line(`accepted risks: ${result.accepted.join(', ')}`);
 }

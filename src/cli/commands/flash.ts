@@ -12,6 +12,7 @@ export interface FlashCommandOptions extends RegistryReadOptions, CredentialOpti
   acceptRisk?: string[];
   backupDir?: string;
   resume?: boolean;
+  verify: 'da' | 'full';
 }
 
 const repeatable = (value: string, previous: string[] = []) => [...previous, value];
@@ -46,7 +47,17 @@ export function registerFlash(program: Command, runner: CommandRunner): void {
       repeatable,
     )
     .option('--backup-dir <dir>', 'backup and journal folder (default ./romctl-backup/<codename>-<phone id>)')
-    .option('--resume', 'continue an interrupted flash from its journal (same package, mode, phone)');
+    .option('--resume', 'continue an interrupted flash from its journal (same package, mode, phone)')
+    .addOption(
+      new Option(
+        '--verify <how>',
+        'da: the DA checks every packet on the phone as it writes it (received and read back from the storage ' +
+          'against the 16-bit sum sent with it; a DA without that check gets the full read-back); ' +
+          'full: every written byte is read back and compared by sha256',
+      )
+        .choices(['da', 'full'])
+        .default('da'),
+    );
   addCredentialOptions(command)
     .addHelpText(
       'after',

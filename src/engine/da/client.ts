@@ -64,6 +64,11 @@ export interface DaClient {
   sha256(section: Section, address: bigint, length: bigint, onProgress?: ProgressFn): Promise<string>;
   format(section: Section, address: bigint, length: bigint, onProgress?: ProgressFn): Promise<void>;
   shutdown(bootMode?: 'normal' | 'home' | 'fastboot'): Promise<void>;
+  /**
+   * Asks the DA to check what it writes on the phone, packet by packet, with what the protocol carries; resolves
+   * with what it checks, or null (or the method is absent) when it cannot, and writes must be read back.
+   */
+  checkWritesOnPhone?(): Promise<string | null>;
 }
 
 type Reader = Pick<DaClient, 'read' | 'where'>;

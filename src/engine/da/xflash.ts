@@ -318,18 +318,48 @@ export class XFlashClient implements DaClient {
     const { write: packetLength } = await this.packetLengths();
     const padded = roundUp(length);
     await this.rangeCommand(Cmd.WRITE_DATA, 'WRITE_DATA', section, address, padded);
-    let done = 0n;
-    for await (const packet of packets(data, length, packetLength, where)) {
+    const source = packets(data, length, packetLength, where);
+    // stop-and-wait (each packet's status comes before the next is sent, as mtkclient and SP Flash Tool do); the
+    // next packet is read, hashed by the caller's stream and summed while the DA stores this one and answers
+    const prepare = async () => {
+      const next = await source.next();
+      if (next.done) return null;
+      const packet = next.value;
       const body =
         packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUp(BigInt(packet.length))));
+      return { body, length: packet.length, sum: sum16(body) };
+    };
+    let done = 0n;
+    for (let packet = await prepare(); packet !== null;) {
       await this.link.sendU32(0);
-      await this.link.sendU32(sum16(body));
-      await this.link.send(body);
+      await this.link.sendU32(packet.sum);
+      await this.link.send(packet.body);
+      const next = prepare();
+      // a failed status below ends the write; the preparation's own failure is then of no interest
+      next.catch(() => undefined);
       await this.link.expectOk(`WRITE_DATA packet at +0x${done.toString(16)}`, this.longTimeoutMs);
       done += BigInt(packet.length);
       onProgress?.({ done, total: length });
+      packet = await next;
     }
     await this.link.expectOk('WRITE_DATA (completion)', this.longTimeoutMs);
+  }
+
+  /**
+   * Has the DA check every written packet on the phone: SET_CHECKSUM_LEVEL USB + storage (SPFT's level names;
+   * mtkclient and penumbra leave it at 0). The host already sends each packet's 16-bit sum; with USB the DA
+   * compares it with the packet as received, with storage with the packet as read back from the storage after
+   * writing, and answers a mismatch with STATUS_CHECKSUM_ERR in place of the packet's OK. Null when the DA
+   * refuses the level (the caller then reads every byte back).
+   */
+  async checkWritesOnPhone(): Promise<string | null> {
+    try {
+      await this.deviceSet(Ctrl.SET_CHECKSUM_LEVEL, u32le(ChecksumLevel.usbStorage));
+    } catch (error) {
+      if (error instanceof DaStatusError) return null;
+      throw error;
+    }
+    return 'the DA compared every packet with its 16-bit sum as received and as read back from the storage';
   }
 
   writeSparse(
