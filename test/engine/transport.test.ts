@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BromClient } from '../../src/engine/brom.js';
+import { Inbound } from '../../src/engine/transport/inbound.js';
 import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import { createPtyPair, socatAvailable, type PtyPair } from '../../src/engine/transport/pty.js';
 import { openSerialTransport } from '../../src/engine/transport/serial.js';
@@ -61,6 +62,23 @@ describe('in-memory transport pair', () => {
     await a.write(Uint8Array.of(5, 6));
     await a.close();
     expect(await b.read(2)).toEqual(Uint8Array.of(5, 6));
+  });
+});
+
+describe('bytes waiting on a link (Inbound)', () => {
+  it('hands out what arrived in adjacent pieces of one read pool as one view, and copies across pools', async () => {
+    const inbound = new Inbound('test link');
+    const pool = Uint8Array.from({ length: 64 }, (_, i) => i);
+    inbound.push(pool.subarray(0, 10));
+    inbound.push(pool.subarray(10, 40));
+    inbound.push(Uint8Array.of(200, 201));
+    const first = await inbound.read(30, 1000);
+    expect([...first]).toEqual([...pool.subarray(0, 30)]);
+    expect(first.buffer).toBe(pool.buffer);
+    const second = await inbound.read(12, 1000);
+    expect([...second]).toEqual([...pool.subarray(30, 40), 200, 201]);
+    expect(second.buffer).not.toBe(pool.buffer);
+    await expect(inbound.read(1, 10)).rejects.toMatchObject({ failure: 'timeout' });
   });
 });
 

@@ -106,32 +106,30 @@ export class Inbound {
 
   /** a view when the bytes lie in one piece, else a copy of the pieces they span */
   private take(length: number): Uint8Array {
-    const first = this.chunks[0];
-    if (first && first.length - this.head >= length) {
-      const view = first.subarray(this.head, this.head + length);
-      this.head += length;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-      this.buffered -= length;
-      return view;
-    }
-    const out = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const chunk = this.chunks[0] as Uint8Array;
-      const n = Math.min(length - filled, chunk.length - this.head);
-      out.set(chunk.subarray(this.head, this.head + n), filled);
-      filled += n;
-      this.head += n;
-      if (this.head === chunk.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-    }
     this.buffered -= length;
+    const first = this.chunks[0];
+    if (first && first.length - this.head >= length) return this.advance(length);
+    const out = new Uint8Array(length);
+    for (let filled = 0; filled < length;) {
+      const piece = this.advance(
+        Math.min(length - filled, (this.chunks[0] as Uint8Array).length - this.head),
+      );
+      out.set(piece, filled);
+      filled += piece.length;
+    }
     return out;
+  }
+
+  /** the next `n` bytes of chunks[0] (n fits in it), consumed */
+  private advance(n: number): Uint8Array {
+    const chunk = this.chunks[0] as Uint8Array;
+    const piece = chunk.subarray(this.head, this.head + n);
+    this.head += n;
+    if (this.head === chunk.length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+    return piece;
   }
 }
 
