@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaStatusError } from '../../src/engine/da/da-status.js';
 import { buildGpt } from '../../src/engine/da/gpt-build.js';
+import { sparseRuns } from '../../src/engine/da/sparse-runs.js';
 import { ChecksumLevel, Cmd, Ctrl, Status } from '../../src/engine/da/xflash-protocol.js';
 import { memorySpecOf, XFlashClient, type Progress } from '../../src/engine/da/xflash.js';
 import { RecordingTransport } from '../../src/engine/transport/recording.js';
@@ -258,6 +259,35 @@ describe('XFlash flash operations against the simulated DA', () => {
     for (let i = 0; i < 3 * 4096; i += 4) expect(fill.getUint32(i, true)).toBe(0x01020304);
     expect(filledWith(user.subarray(5 * 4096, 7 * 4096), 0x77)).toBe(true);
     expect(sha(user.subarray(7 * 4096, 8 * 4096))).toBe(sha(raw.subarray(0, 4096)));
+  });
+
+  it('writes a sparse image of several 8 MiB runs byte-exact while the next run is being read', async () => {
+    const phone = await makePhone();
+    const client = await readyClient(phone);
+    const raw = pattern(20 * 1024 * 1024 + 4096, 29);
+    const image = buildSparseImage({
+      chunks: [
+        { type: 'raw', data: raw },
+        { type: 'dont-care', blocks: 4 },
+        { type: 'raw', data: raw.subarray(0, 9 * 1024 * 1024) },
+      ],
+    });
+    const runs: Array<[bigint, number]> = [];
+    await sparseRuns(pieces(image, 1 << 20), 'system', async (offset, bytes) => {
+      runs.push([offset, bytes.length]);
+      await client.write('user', offset, bytes, BigInt(bytes.length));
+    });
+    expect(runs).toEqual([
+      [0n, 8 * 1024 * 1024],
+      [8n * 1024n * 1024n, 8 * 1024 * 1024],
+      [16n * 1024n * 1024n, 4 * 1024 * 1024 + 4096],
+      [BigInt(raw.length + 4 * 4096), 8 * 1024 * 1024],
+      [BigInt(raw.length + 4 * 4096 + 8 * 1024 * 1024), 1024 * 1024],
+    ]);
+    expect(await phone.storage.sha256('user', 0, raw.length)).toBe(sha(raw));
+    expect(await phone.storage.sha256('user', raw.length + 4 * 4096, 9 * 1024 * 1024)).toBe(
+      sha(raw.subarray(0, 9 * 1024 * 1024)),
+    );
   });
 
   it('reads the GPT from the user area; an erased device has none', async () => {
