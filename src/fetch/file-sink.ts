@@ -14,8 +14,10 @@ export interface SinkOptions {
   onWritten: (position: number, buffers: readonly Buffer[], bytes: number) => void;
 }
 
-/** Network chunks are gathered up to this much and written with one writev. */
+/** Network chunks are gathered up to this much and written with one writev… */
 const writeAtLeast = 1 << 20;
+/** …or written once no chunk came for this long, so a stalled body's bytes are on disk, not in memory. */
+const idleFlushMs = 20;
 
 /** Writes a response body at a file position in large writes, refusing bytes beyond `end`. */
 export class FileSink extends Writable {
@@ -23,9 +25,11 @@ export class FileSink extends Writable {
   private accepted: number;
   private gathered: Buffer[] = [];
   private gatheredBytes = 0;
+  /** the writes, one after another: each takes everything gathered when its turn comes */
   private inFlight: Promise<void> = Promise.resolve();
+  private idle: NodeJS.Timeout | undefined;
   /** a write failed: later bytes would land after a gap, so nothing more is written */
-  private failed = false;
+  private failure: Error | undefined;
 
   constructor(private readonly options: SinkOptions) {
     super({ highWaterMark: 4 << 20 });
@@ -45,17 +49,12 @@ export class FileSink extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.track(this.flush(), callback);
+    void this.queueFlush().then(() => callback(this.failure));
   }
 
   /** A body cut off mid-way still keeps what arrived: the gathered bytes are written before the sink closes. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.inFlight = this.inFlight
-      .then(() => this.flush())
-      .then(
-        () => callback(error),
-        (failure: Error) => callback(error ?? failure),
-      );
+    void this.queueFlush().then(() => callback(error ?? this.failure));
   }
 
   /**
@@ -67,6 +66,10 @@ export class FileSink extends Writable {
   }
 
   private gather(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    if (this.failure !== undefined) {
+      callback(this.failure);
+      return;
+    }
     for (const buffer of buffers) this.accepted += buffer.length;
     if (this.accepted > this.options.end) {
       callback(new SourceError(`server sent more than the expected ${this.options.end} bytes`, 'bad-bytes'));
@@ -74,35 +77,40 @@ export class FileSink extends Writable {
     }
     this.gathered.push(...buffers);
     for (const buffer of buffers) this.gatheredBytes += buffer.length;
-    if (this.gatheredBytes >= writeAtLeast) this.track(this.flush(), callback);
-    else callback();
+    if (this.gatheredBytes >= writeAtLeast) {
+      void this.queueFlush().then(() => callback(this.failure));
+      return;
+    }
+    this.idle ??= setTimeout(() => void this.queueFlush(), idleFlushMs);
+    callback();
   }
 
-  private track(write: Promise<void>, callback: (error?: Error | null) => void): void {
-    this.inFlight = write.then(
-      () => callback(),
-      (error: Error) => callback(error),
-    );
+  private queueFlush(): Promise<void> {
+    clearTimeout(this.idle);
+    this.idle = undefined;
+    this.inFlight = this.inFlight.then(() => this.flush());
+    return this.inFlight;
   }
 
+  /** Writes everything gathered; never rejects (a failure is kept and stops every later write). */
   private async flush(): Promise<void> {
     const buffers = this.gathered;
     const total = this.gatheredBytes;
     this.gathered = [];
     this.gatheredBytes = 0;
-    if (total === 0 || this.failed) return;
+    if (total === 0 || this.failure !== undefined) return;
     // a trickle of tiny chunks is copied into one buffer rather than handed to writev piece by piece
     const pieces = buffers.length > 64 ? [Buffer.concat(buffers, total)] : buffers;
-    let written = 0;
-    while (written < total) {
-      const rest = written === 0 ? pieces : [Buffer.concat(pieces).subarray(written)];
-      const { bytesWritten } = await this.options.handle
-        .writev(rest, this.position + written)
-        .catch((error: unknown) => {
-          this.failed = true;
-          throw error;
-        });
-      written += bytesWritten;
+    try {
+      let written = 0;
+      while (written < total) {
+        const rest = written === 0 ? pieces : [Buffer.concat(pieces).subarray(written)];
+        const { bytesWritten } = await this.options.handle.writev(rest, this.position + written);
+        written += bytesWritten;
+      }
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      return;
     }
     const at = this.position;
     this.position += total;

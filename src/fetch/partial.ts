@@ -116,7 +116,7 @@ export class PartialFile {
 
   async markChunkDone(index: number): Promise<void> {
     this.done.add(index);
-    this.digests?.catchUp();
+    void this.digests?.catchUp();
     await this.saveState({ ...this.state, done: [...this.done].sort((a, b) => a - b) });
   }
 
@@ -181,7 +181,7 @@ export class PartialFile {
         const start = index * (this.chunkSize ?? 0);
         digests.have(start, start + chunkLength(index, this.chunkSize ?? 0, this.size));
       }
-      digests.catchUp();
+      void digests.catchUp();
       this.digests = digests;
     }
     return this.digests;

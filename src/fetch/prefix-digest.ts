@@ -57,14 +57,17 @@ export class PrefixDigest {
     this.addExtent(position, end);
   }
 
-  /** Starts reading back, in the background, whatever contiguous bytes lie ahead of the frontier. */
-  catchUp(): void {
-    if (this.reading !== undefined || this.failure !== undefined || this.stopped) return;
+  /**
+   * Starts reading back, in the background, whatever contiguous bytes lie ahead of the frontier; the promise
+   * (which never rejects: a failure is thrown by `finish`) settles when this read is done.
+   */
+  catchUp(): Promise<void> {
+    if (this.reading !== undefined || this.failure !== undefined || this.stopped) return Promise.resolve();
     if (this.stale) this.restart();
     const target = this.contiguousEnd();
-    if (target <= this.hashed) return;
+    if (target <= this.hashed) return Promise.resolve();
     this.readingRange = [this.hashed, target];
-    this.reading = this.readTo(target)
+    const reading = this.readTo(target)
       .catch((error: unknown) => {
         this.failure = error;
       })
@@ -72,8 +75,10 @@ export class PrefixDigest {
         this.reading = undefined;
         this.readingRange = undefined;
         this.absorbExtents();
-        this.catchUp();
+        void this.catchUp();
       });
+    this.reading = reading;
+    return reading;
   }
 
   /** The digests of bytes [0, length), every one of which is now on disk. */

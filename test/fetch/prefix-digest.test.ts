@@ -43,13 +43,12 @@ describe('PrefixDigest', () => {
     await file.write(data, 0, kept, 0);
     const digest = new PrefixDigest(file, false);
     digest.have(0, kept);
-    digest.catchUp();
+    await digest.catchUp();
     for (let at = kept; at < data.length; at += 300_000) {
       await write(file, digest, at, data.subarray(at, Math.min(at + 300_000, data.length)));
     }
     expect(await digest.finish(data.length)).toEqual({ sha256 });
-    expect(digest.readBack).toBeGreaterThanOrEqual(kept);
-    expect(digest.readBack).toBeLessThan(data.length);
+    expect(digest.readBack).toBe(kept);
   });
 
   it('gives the digest of the whole file when ranges arrive out of order', async () => {
@@ -60,7 +59,7 @@ describe('PrefixDigest', () => {
     for (const index of order) {
       const start = index * piece;
       await write(file, digest, start, data.subarray(start, Math.min(start + piece, data.length)));
-      digest.catchUp();
+      void digest.catchUp();
     }
     expect(await digest.finish(data.length)).toEqual({ sha256 });
   });
