@@ -1,85 +1,135 @@
-// Download throughput on loopback: romctl's fetch library against curl, and what a resume re-fetches.
-import { execFile } from 'node:child_process';
+// Download throughput on loopback: romctl's fetch library against `curl -o` and `curl | tee | sha256sum`, and
+// what a resume re-fetches. The server runs in its own process (bench/download-server.js).
+import { execFile, fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { report } from './verdict.js';
 
 const MiB = 1 << 20;
 const blocks = 1024;
 const size = blocks * MiB;
-
-if (!isMainThread && workerData?.role === 'download-server') serveFile(workerData.file);
+const rounds = 5;
+const chunkSize = 32 * MiB;
 
 export async function benchDownload() {
   const { BlobCache, fetchBlob } = await import('../dist/fetch/index.js');
   const dir = await mkdtemp(join(tmpdir(), 'romctl-bench-download-'));
-  const server = new Worker(new URL(import.meta.url), { workerData: { role: 'download-server', file: '' } });
+  let server;
   try {
     const { file, sha256 } = await makeFile(dir);
-    server.postMessage({ type: 'file', file });
-    const url = `${(await request(server, { type: 'origin' })).origin}/rom.bin`;
+    server = fork(fileURLToPath(new URL('./download-server.js', import.meta.url)), [file], {
+      stdio: 'inherit',
+    });
+    const [{ origin }] = await once(server, 'message');
+    const url = `${origin}/rom.bin`;
     const spec = { name: 'rom.bin', sha256, size, urls: [url] };
     let cacheRuns = 0;
     const romctl = async (options = {}) => {
       const cache = new BlobCache(join(dir, `cache-${cacheRuns++}`));
-      const seconds = await timed(() => fetchBlob(spec, { cache, ...options }));
+      const seconds = await timed(() => fetchBlob(spec, { cache, chunkSize, ...options }));
       await rm(cache.root, { recursive: true, force: true });
       return seconds;
     };
+    const target = join(dir, 'curl.bin');
     const curl = async () => {
-      const target = join(dir, 'curl.bin');
       const seconds = await timed(() => promisify(execFile)('curl', ['-sS', '-o', target, url]));
       await rm(target, { force: true });
       return seconds;
     };
+    const curlTee = async () => {
+      let out = '';
+      const seconds = await timed(async () => {
+        const script = 'set -o pipefail; curl -sS "$1" | tee "$2" | sha256sum';
+        out = (await promisify(execFile)('bash', ['-c', script, 'bash', url, target])).stdout;
+      });
+      await rm(target, { force: true });
+      if (!out.startsWith(sha256)) throw new Error(`curl | tee | sha256sum printed ${out.trim()}`);
+      return seconds;
+    };
 
-    // alternate and keep the best of three, so neither side pays alone for a cold cache or a busy moment
-    const times = { romctl: Infinity, curl: Infinity, parallel: Infinity };
-    for (let round = 0; round < 3; round++) {
-      times.romctl = Math.min(times.romctl, await romctl());
-      times.curl = Math.min(times.curl, await curl());
-      times.parallel = Math.min(times.parallel, await romctl({ parallel: 4 }));
+    // alternate and keep the best of each, so neither side pays alone for a cold cache or a busy moment
+    const best = { romctl: Infinity, curl: Infinity, tee: Infinity, parallel: Infinity };
+    for (let round = 0; round < rounds; round++) {
+      best.romctl = Math.min(best.romctl, await romctl());
+      best.curl = Math.min(best.curl, await curl());
+      best.tee = Math.min(best.tee, await curlTee());
+      best.parallel = Math.min(best.parallel, await romctl({ parallel: 4 }));
     }
-    console.log(
-      `download 1 GiB: romctl ${times.romctl.toFixed(2)} s, curl ${times.curl.toFixed(2)} s, ` +
-        `ratio ${(times.romctl / times.curl).toFixed(2)} (budget: ≤ 1.11, i.e. ≥ 90% of curl's throughput)`,
-    );
-    console.log(
-      `download 1 GiB, 4 parallel ranges: romctl ${times.parallel.toFixed(2)} s, ` +
-        `ratio to curl ${(times.parallel / times.curl).toFixed(2)}`,
-    );
+    const rate = (seconds) => `${(size / MiB / seconds).toFixed(0)} MiB/s`;
+    const figures = (seconds, peer, peerName) =>
+      `1 GiB on loopback, best of ${rounds} alternated: romctl ${seconds.toFixed(2)} s (${rate(seconds)}), ` +
+      `${peerName} ${peer.toFixed(2)} s (${rate(peer)})`;
+    report({
+      name: 'download: throughput',
+      peer: '`curl -o`',
+      ratio: best.curl / best.romctl,
+      limit: 0.9,
+      sense: 'at-least',
+      measured: figures(best.romctl, best.curl, 'curl'),
+    });
+    report({
+      name: 'download: throughput with the hash',
+      peer: '`curl | tee | sha256sum`',
+      ratio: best.tee / best.romctl,
+      limit: 1,
+      sense: 'at-least',
+      measured: figures(best.romctl, best.tee, 'curl | tee | sha256sum'),
+    });
+    report({
+      name: 'download: 4 parallel ranges',
+      peer: '`curl -o`',
+      ratio: best.curl / best.parallel,
+      limit: 0.9,
+      sense: 'at-least',
+      measured: `${figures(best.parallel, best.curl, 'curl')}; ranges of ${chunkSize / MiB} MiB`,
+    });
 
+    const served = async () => (await request(server, { type: 'served' })).bytes;
     // a connection reset at 50%: the retry resumes with Range
     await request(server, { type: 'cut', at: size / 2 });
-    const before = (await request(server, { type: 'served' })).bytes;
+    const before = await served();
     await romctl({ retry: { baseDelayMs: 10 } });
-    const cut = (await request(server, { type: 'served' })).bytes - before - size;
-    console.log(`resume after a connection reset at 50%: re-fetched ${formatBytes(cut)} of 1 GiB`);
+    const cut = (await served()) - before - size;
+    reportResume('a connection reset at 50 %', cut);
 
     // an interrupted run at 50%: the next run resumes from the kept partial file
     const cache = new BlobCache(join(dir, 'cache-resume'));
     const controller = new AbortController();
-    const start = (await request(server, { type: 'served' })).bytes;
+    const start = await served();
     await fetchBlob(spec, {
       cache,
+      chunkSize,
       signal: controller.signal,
       progress: (event) => {
         if (event.type === 'progress' && event.bytes >= size / 2) controller.abort();
       },
     }).catch(() => undefined);
-    await fetchBlob(spec, { cache });
-    const rerun = (await request(server, { type: 'served' })).bytes - start - size;
-    console.log(`resume after an interrupted run at 50%: re-fetched ${formatBytes(rerun)} of 1 GiB`);
+    const resumed = await timed(() => fetchBlob(spec, { cache, chunkSize }));
+    reportResume(
+      `an interrupted run at 50 % (the resumed run took ${resumed.toFixed(2)} s)`,
+      (await served()) - start - size,
+    );
   } finally {
-    await server.terminate();
+    server?.disconnect();
+    if (server !== undefined && server.exitCode === null) await once(server, 'exit');
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function reportResume(what, refetched) {
+  report({
+    name: `download: resume after ${what.split(' (')[0]}`,
+    peer: `one chunk (${chunkSize / MiB} MiB)`,
+    ratio: refetched / chunkSize,
+    limit: 1,
+    sense: 'at-most',
+    measured: `after ${what}, re-fetched ${formatBytes(refetched)} of 1 GiB`,
+  });
 }
 
 /** 1 GiB made of one random MiB repeated: written fast, and its sha256 computed on the way. */
@@ -106,11 +156,11 @@ async function timed(work) {
 }
 
 let nextId = 0;
-async function request(worker, message) {
+async function request(child, message) {
   const id = nextId++;
-  worker.postMessage({ ...message, id });
+  child.send({ ...message, id });
   for (;;) {
-    const [reply] = await once(worker, 'message');
+    const [reply] = await once(child, 'message');
     if (reply.id === id) return reply;
   }
 }
@@ -119,60 +169,4 @@ function formatBytes(bytes) {
   return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${bytes} B`;
 }
 
-/** The server runs in a worker thread, so it does not share an event loop with the client being measured. */
-function serveFile(initial) {
-  let file = initial;
-  let served = 0;
-  let cutAt;
-  const server = createServer((req, res) => {
-    stat(file).then(({ size: length }) => {
-      let start = 0;
-      let end = length - 1;
-      const match = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-      const headers = {
-        'accept-ranges': 'bytes',
-        etag: '"bench"',
-        'content-type': 'application/octet-stream',
-      };
-      if (match) {
-        start = Number(match[1]);
-        end = match[2] === '' ? end : Math.min(end, Number(match[2]));
-        res.writeHead(206, {
-          ...headers,
-          'content-range': `bytes ${start}-${end}/${length}`,
-          'content-length': end - start + 1,
-        });
-      } else {
-        res.writeHead(200, { ...headers, 'content-length': length });
-      }
-      const limit = cutAt === undefined ? end : Math.min(end, cutAt - 1);
-      const cutting = limit < end;
-      cutAt = undefined;
-      const stream = createReadStream(file, { start, end: limit, highWaterMark: MiB });
-      stream.on('data', (chunk) => (served += chunk.length));
-      stream.on('end', () => {
-        if (cutting) res.socket?.destroy();
-      });
-      stream.pipe(res, { end: !cutting });
-      res.on('close', () => stream.destroy());
-    });
-  });
-  server.keepAliveTimeout = 10_000;
-  server.listen(0, '127.0.0.1');
-  parentPort.on('message', (message) => {
-    if (message.type === 'file') file = message.file;
-    if (message.type === 'origin') {
-      const reply = () =>
-        parentPort.postMessage({ id: message.id, origin: `http://127.0.0.1:${server.address().port}` });
-      if (server.listening) reply();
-      else server.once('listening', reply);
-    }
-    if (message.type === 'served') parentPort.postMessage({ id: message.id, bytes: served });
-    if (message.type === 'cut') {
-      cutAt = message.at;
-      parentPort.postMessage({ id: message.id });
-    }
-  });
-}
-
-if (isMainThread && import.meta.url === `file://${process.argv[1]}`) await benchDownload();
+if (import.meta.url === `file://${process.argv[1]}`) await benchDownload();

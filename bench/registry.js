@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { buildIndex, embeddedRegistryDir, writeIndexFiles } from '../dist/registry/index.js';
 import { searchTerms } from '../dist/registry/search.js';
 import { timedRomctl } from './measure.js';
+import { report } from './verdict.js';
 
 const DEVICES = 10_000;
 const RUNS = 7;
@@ -58,17 +59,28 @@ export async function benchRegistry() {
       ['search MT6797', ['search', 'MT6797']],
       ['info nikel', ['info', 'nikel']],
     ];
+    let peak = 0;
     for (const [label, args] of cases) {
       const embedded = await median(args);
       const large = await median([...args, '--registry', dir]);
-      const times = large.cpuMs / embedded.cpuMs;
-      const budget = label.startsWith('search') ? ` (budget 1.3×: ${times <= 1.3 ? 'ok' : 'OVER'})` : '';
-      console.log(
-        `registry ${label} (median CPU of ${RUNS}): ${DEVICES} devices ${large.cpuMs.toFixed(0)} ms, ` +
-          `embedded ${embedded.cpuMs.toFixed(0)} ms, ${times.toFixed(2)}×${budget}; peak RSS ${large.peakMiB.toFixed(0)} MiB ` +
-          `vs ${embedded.peakMiB.toFixed(0)} MiB (budget 100 MiB: ${large.peakMiB <= 100 ? 'ok' : 'OVER'})`,
-      );
+      peak = Math.max(peak, large.peakMiB);
+      report({
+        name: `registry: \`${label}\` on ${DEVICES.toLocaleString('en')} devices, CPU`,
+        peer: 'the embedded registry',
+        ratio: large.cpuMs / embedded.cpuMs,
+        limit: 1.3,
+        sense: 'at-most',
+        measured: `median CPU of ${RUNS}: ${large.cpuMs.toFixed(0)} ms vs ${embedded.cpuMs.toFixed(0)} ms`,
+      });
     }
+    report({
+      name: `registry: peak RSS on ${DEVICES.toLocaleString('en')} devices`,
+      peer: '100 MiB',
+      ratio: peak / 100,
+      limit: 1,
+      sense: 'at-most',
+      measured: `peak RSS ${peak.toFixed(0)} MiB over ${cases.map(([label]) => `\`${label}\``).join(', ')}`,
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

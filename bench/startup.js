@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { writeScatterYaml } from '../dist/formats/scatter/index.js';
 import { defaultRomSpec, scatterFor } from '../dist/testkit/rom-builder.js';
 import { romctlBin } from './measure.js';
+import { report } from './verdict.js';
 
 const RUNS = 21;
 
@@ -31,11 +32,17 @@ export async function benchStartup() {
       ['info nikel', ['info', 'nikel']],
       ['scatter', ['scatter', scatter]],
     ];
-    const parts = cases.map(([label, args]) => {
+    for (const [label, args] of cases) {
       const ms = median(process.execPath, [romctlBin, ...args]);
-      return `${label} ${ms.toFixed(0)} ms (${(ms / node).toFixed(2)}×)`;
-    });
-    console.log(`start-up (median of ${RUNS}): node -e 0 ${node.toFixed(0)} ms; ${parts.join(', ')}`);
+      report({
+        name: `start-up: \`romctl ${label}\``,
+        peer: '`node -e 0`',
+        ratio: ms / node,
+        limit: 2,
+        sense: 'at-most',
+        measured: `median of ${RUNS}: ${ms.toFixed(0)} ms vs ${node.toFixed(0)} ms`,
+      });
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

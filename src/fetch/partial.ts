@@ -1,7 +1,7 @@
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { FileDigests } from './background-digest.js';
+import { PrefixDigest } from './prefix-digest.js';
 
 /** What is kept beside a partial file so the next run knows what it holds. */
 export interface PartialState {
@@ -17,7 +17,7 @@ export interface PartialState {
 /**
  * A download in progress: `<stem>.part` and its state `<stem>.json`. In stream mode the file is a prefix of
  * the blob; in chunk mode it is sparse and `done` lists whole chunks. Either way the digests follow the
- * frontier (the bytes from 0 known to be final) on other threads, starting with what an earlier run kept.
+ * bytes as they are written; what an earlier run kept is read back once (a hash state cannot be saved).
  */
 export class PartialFile {
   /** stream mode: bytes of the prefix */
@@ -30,7 +30,7 @@ export class PartialFile {
   /** bytes held, for progress */
   received = 0;
   private size = 0;
-  private digests: FileDigests | undefined;
+  private digests: PrefixDigest | undefined;
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -102,16 +102,21 @@ export class PartialFile {
     this.startDigests();
   }
 
-  /** Stream mode: `bytes` more of the prefix are on disk. */
-  wrote(bytes: number): void {
-    this.length += bytes;
+  /** Stream mode: `buffers` were written at the end of the prefix. */
+  wrote(position: number, buffers: readonly Buffer[], bytes: number): void {
+    this.length = position + bytes;
     this.received = this.length;
-    this.digests?.advance(this.length);
+    this.digests?.wrote(position, buffers);
+  }
+
+  /** Chunk mode: `buffers` were written at `position`, inside a chunk still coming. */
+  wroteInChunk(position: number, buffers: readonly Buffer[]): void {
+    this.digests?.wrote(position, buffers);
   }
 
   async markChunkDone(index: number): Promise<void> {
     this.done.add(index);
-    this.digests?.advance(this.frontier());
+    void this.digests?.catchUp();
     await this.saveState({ ...this.state, done: [...this.done].sort((a, b) => a - b) });
   }
 
@@ -168,10 +173,16 @@ export class PartialFile {
     return Math.min(index * this.chunkSize, this.size);
   }
 
-  private startDigests(): FileDigests {
+  private startDigests(): PrefixDigest {
     if (this.digests === undefined) {
-      this.digests = new FileDigests(this.partPath, this.wantMd5);
-      this.digests.advance(this.frontier());
+      const digests = new PrefixDigest(this.handle, this.wantMd5);
+      if (this.chunkSize === undefined) digests.have(0, this.length);
+      for (const index of this.done) {
+        const start = index * (this.chunkSize ?? 0);
+        digests.have(start, start + chunkLength(index, this.chunkSize ?? 0, this.size));
+      }
+      void digests.catchUp();
+      this.digests = digests;
     }
     return this.digests;
   }
@@ -179,7 +190,7 @@ export class PartialFile {
   private async dropDigests(): Promise<void> {
     const digests = this.digests;
     this.digests = undefined;
-    await digests?.stop();
+    await digests?.settled();
   }
 }
 

@@ -96,7 +96,8 @@ async function fetchChunk(
     handle: context.partial.fileHandle,
     position: start,
     end: start + length,
-    onWritten: (bytes) => {
+    onWritten: (position, buffers, bytes) => {
+      context.partial.wroteInChunk(position, buffers);
       written += bytes;
       onWritten(bytes);
     },

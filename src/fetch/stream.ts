@@ -41,8 +41,8 @@ async function attempt(context: DownloadContext, source: string): Promise<void> 
     handle: partial.fileHandle,
     position: partial.length,
     end: context.limit,
-    onWritten: (bytes) => {
-      partial.wrote(bytes);
+    onWritten: (position, buffers, bytes) => {
+      partial.wrote(position, buffers, bytes);
       reportProgress(context);
     },
   });

@@ -27,7 +27,7 @@ export function scanTar(
 ): Promise<TarScanOutcome> {
   return new Promise((resolve, reject) => {
     const outcome: TarScanOutcome = { problems: [], incomplete: new Set() };
-    const file = createReadStream(path);
+    const file = createReadStream(path, { highWaterMark: 1 << 20 });
     const parser = new Parser({ maxDecompressionRatio: limits.maxEntryRatio });
     const ordinals = new WeakMap<ReadEntry, number>();
     let current: ReadEntry | undefined;
