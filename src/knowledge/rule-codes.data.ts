@@ -55,5 +55,5 @@ export const RULE_CODE_MEANINGS: Readonly<Record<string, string>> = {
   'security.auth-needed': 'the phone has SLA/DAA on: its boot ROM accepts a DA only after authentication',
   'security.da-signature': 'the phone has secure boot on and the DA is unsigned',
   'da.protocol-unsupported':
-    'the DA file or the phone speaks a DA protocol romctl cannot drive (XML/V6), so nothing is sent to the phone',
+    "the DA file's entry is for a chip romctl's chip table does not know, so its protocol is unknown and nothing is sent to the phone",
 };

@@ -17,7 +17,7 @@ import { registryReadOptions } from '../registry-options.js';
 import { deviceFactsFor } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
-import { parseSpokenDa } from '../../engine/flash-session.js';
+import { parseDaContainer } from '../../engine/da/container.js';
 import { readCredentials } from './credentials.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
@@ -62,7 +62,8 @@ export async function runFlash(
     }
     printPlan(output, plan);
     const da = givenDa ?? daFor(pkg, options);
-    if (da) parseSpokenDa(da.bytes, da.name);
+    // a broken DA file is bad input before the phone is touched
+    if (da) parseDaContainer(da.bytes, { fileName: da.name });
     const credentials = await readCredentials(options);
     const link = await openDeviceLink(output, options);
     const progress = createProgress({

@@ -3,8 +3,9 @@
  * DA1 sync and setup → storage info (eMMC CID / UFS id, which DA1 answers before DRAM is up) → the caller's
  * memory check → INIT_EXT_RAM with the package preloader's EMI block → BOOT_TO (DA2) → flash operations.
  */
-import { constants, publicEncrypt, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { ExitCode, RomctlError } from '../../errors.js';
+import { daSlaAnswer } from '../sla.js';
 import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
 import {
   rangeError,
@@ -267,10 +268,7 @@ export class XFlashClient implements DaClient {
       );
     }
     const info = await this.deviceGet(Ctrl.GET_DEV_FW_INFO);
-    const answer = publicEncrypt(
-      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-      info.subarray(4, 0x14),
-    );
+    const answer = daSlaAnswer(key, info.subarray(4, 0x14));
     await this.deviceCtrl(Ctrl.SET_REMOTE_SEC_POLICY);
     await this.link.send(answer);
     const status = await this.link.readStatus();
