@@ -121,7 +121,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     daFile: options.daFile,
     daFileName: options.daFileName,
     emiBlock: plan.preloader
-      ? emiBlockFromPreloader(plan.preloader.bytes, plan.preloader.facts.path).block
+      ? () => emiBlockFromPreloader(plan.preloader!.bytes, plan.preloader!.facts.path).block
       : null,
     expect: options.device,
     ...options.credentials,

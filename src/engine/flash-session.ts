@@ -40,8 +40,11 @@ export interface SessionOptions extends Credentials {
   transport: Transport;
   daFile: Uint8Array;
   daFileName?: string;
-  /** the package preloader's MTK_BLOADER_INFO block: needed when the boot ROM (not a preloader) loads the DA */
-  emiBlock: Uint8Array | null;
+  /**
+   * the package preloader's MTK_BLOADER_INFO block: needed when the boot ROM (not a preloader) loads an XFlash or
+   * legacy DA; given as a function it is taken only then (V6 DAs set up DRAM themselves)
+   */
+  emiBlock: Uint8Array | null | (() => Uint8Array);
   expect: SessionExpectations;
   /**
    * A phone whose DA comes up on a new port (BROM or preloader port → DA port 0e8d:2001, re-enumerated): when the
@@ -185,6 +188,9 @@ export function openFlashSession(options: SessionOptions): Promise<FlashSession>
 async function connect(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
   const container = parseDaContainer(options.daFile, { fileName: options.daFileName });
+  // taken before the phone is touched: a preloader without a usable EMI block is refused up front
+  const emiBlock =
+    typeof options.emiBlock === 'function' ? (container.v6 ? null : options.emiBlock()) : options.emiBlock;
   const brom = new BromClient(transport, options.timeoutMs);
   await brom.handshake({ preloaderPort: options.preloaderPort === true });
   const identity = await brom.identify();
@@ -230,7 +236,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
     startConsumed: true,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
-    emiBlock: options.emiBlock ?? new Uint8Array(0),
+    emiBlock: emiBlock ?? new Uint8Array(0),
     da2,
     checkMemory: async (info: MemoryIdentity) => {
       const known = (expect.storage ?? []).map((s) => s.toLowerCase());
@@ -283,7 +289,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
     }
     if (!(error instanceof DaStatusError && DRAM_STEPS.some((step) => error.step.startsWith(step))))
       throw error;
-    if (!options.emiBlock) {
+    if (!emiBlock) {
       throw new RomctlError(
         'the phone is in BROM mode and there is no preloader EMI block to set up its DRAM',
         {
@@ -306,6 +312,6 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
     transport: daLink,
     identity,
     storage: await client.storageInfo(),
-    dramCheckedWithPackage: client.needsDramInit && options.emiBlock !== null,
+    dramCheckedWithPackage: client.needsDramInit && emiBlock !== null,
   };
 }

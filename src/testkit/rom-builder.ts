@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OBSERVED_BLOADER_VERSIONS } from '../check/bloader-eras.js';
-import { buildDaContainer } from '../engine/da/container-build.js';
+import { buildDaContainer, type SimDaProtocol } from '../engine/da/container-build.js';
 import { RomctlError } from '../errors.js';
 import { ByteSum16, writeChecksumIni } from '../formats/checksum-ini.js';
 import {
@@ -53,8 +53,11 @@ export interface RomSpec {
   checksum?: 'on' | 'off' | 'none';
   /** partition name → value to write instead of the true sum (a damaged-image fixture) */
   checksumOverride?: Record<string, number>;
-  /** also write a generated DA file (DA_FILE_NAME) with an XFlash entry for the platform, for `romctl flash` */
-  da?: boolean;
+  /**
+   * also write a generated DA file (DA_FILE_NAME) for the platform, for `romctl flash`: `true` the chip table's DA
+   * generation, or the protocol named (`'xml'`: a V6 file, as newer MT6833/MT6877 firmware ships)
+   */
+  da?: boolean | SimDaProtocol;
 }
 
 /** the name SP Flash Tool packages give their DA file */
@@ -197,11 +200,12 @@ export async function buildRomFolder(spec: RomSpec, dir: string): Promise<BuiltR
       writeChecksumIni(entries, { enabled: spec.checksum !== 'off' }),
     );
   }
-  if (spec.da === true) await writeFile(join(dir, DA_FILE_NAME), daFileFor(spec.platform));
+  if (spec.da) await writeFile(join(dir, DA_FILE_NAME), daFileFor(spec.platform, spec.da));
   return { dir, scatterPath, files };
 }
 
-function daFileFor(platform: string): Uint8Array {
+/** `true`: the DA generation the chip table gives the platform's chip; or the protocol asked (a V6 file for 'xml') */
+function daFileFor(platform: string, da: true | SimDaProtocol): Uint8Array {
   const chip = chipForPlatform(platform);
   if (!chip) {
     throw new RomctlError(`no DA can be generated for platform ${platform}`, {
@@ -209,7 +213,7 @@ function daFileFor(platform: string): Uint8Array {
     });
   }
   return buildDaContainer({
-    entries: [{ hwCode: chip.daCode, protocol: chip.daProtocol === 'legacy' ? 'legacy' : 'xflash' }],
+    entries: [{ hwCode: chip.daCode, protocol: da === true ? chip.daProtocol : da }],
   });
 }
 
@@ -296,7 +300,7 @@ export interface DeviceRomOptions {
    */
   bloaderVersion?: number;
   /** write a generated DA file too (RomSpec.da) */
-  da?: boolean;
+  da?: boolean | SimDaProtocol;
 }
 
 /** what gets an image in a device package; everything else in the layout is listed without a file */
@@ -350,7 +354,7 @@ export function romSpecForDevice(profile: DeviceProfile, options: DeviceRomOptio
       records: (profile.variants ?? []).flatMap(emiRecordFor),
     },
     partitions,
-    ...(options.da === true ? { da: true } : {}),
+    ...(options.da ? { da: options.da } : {}),
   };
 }
 

@@ -47,6 +47,9 @@ export const Reply = {
   UNSUPPORTED: 'ERR!UNSUPPORTED',
 } as const;
 
+/** the CMD:END result of a BOOT-TO at the wrong address, after which DA1 resets (mtkclient `send_command`) */
+export const DA_RESET_RESULT = '2nd DA address is invalid. reset.';
+
 /** `<checksum>` of a DOWNLOAD-FILE/UPLOAD-FILE request when the runtime checksum level is NONE */
 export const NO_CHECKSUM = 'CHK_NO';
 

@@ -46,6 +46,7 @@ import {
   memFile,
   NO_CHECKSUM,
   READ_TARGET,
+  DA_RESET_RESULT,
   Reply,
   SLA_PROPERTY,
   XmlCmd,
@@ -65,14 +66,20 @@ const MAX_PACKET_LENGTH = 64 * 1024 * 1024;
 /** A DA that answered a command with `ERR!…` or a CMD:END result other than OK. */
 export class XmlDaError extends RomctlError {
   constructor(
-    /** the DA's own words: `ERR!UNSUPPORTED`, a CMD:END `<message>` */
+    /** the DA's own words: `ERR!UNSUPPORTED`, a CMD:END `<message>` or `<result>` */
     readonly text: string,
     readonly step: string,
     where: string,
     hint?: string,
+    /** the CMD:END message that followed an `ERR!…` reply, when it says more */
+    detail?: string,
   ) {
-    const entry = entryForDaText(text);
-    super(`DA refused ${step}: '${shorten(text, 120)}'${entry ? ` (${entry.name})` : ''}`, {
+    const entry = entryForDaText(text) ?? (detail === undefined ? undefined : entryForDaText(detail));
+    const said =
+      detail && detail !== text
+        ? `'${shorten(text, 80)}' — '${shorten(detail, 80)}'`
+        : `'${shorten(text, 120)}'`;
+    super(`DA refused ${step}: ${said}${entry ? ` (${entry.name})` : ''}`, {
       exitCode: ExitCode.device,
       where,
       hint: hint ?? entry?.remedy ?? `romctl explain '${shorten(text, 60)}' says what is known about it`,
@@ -429,7 +436,7 @@ export class XmlDaClient implements DaClient {
         await this.link.ack();
         const result = fields.result ?? '';
         if (result !== Reply.OK) {
-          await this.awaitIdle(exchange.last);
+          await this.awaitIdle(exchange.last || resets(result));
           throw new XmlDaError(fields.message || result || '(no result)', step, this.where);
         }
         await this.awaitIdle(exchange.last);
@@ -573,6 +580,9 @@ function describe(reply: XmlReply): string {
 }
 
 const hex = (value: bigint) => `0x${value.toString(16)}`;
+
+/** a result after which the DA resets instead of sending CMD:START (mtkclient stops on exactly this one) */
+const resets = (said: string) => said.trim() === DA_RESET_RESULT;
 
 function roundUp(length: bigint): bigint {
   const sector = BigInt(SECTOR);

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceFacts, PlanMode } from '../../src/check/index.js';
+import { checkForFlash, expectationsOf } from '../../src/cli/commands/flash-prepare.js';
+import { executePlan, type FlashResult } from '../../src/engine/executor.js';
+import { buildFlashPlan } from '../../src/engine/plan.js';
+import { createMemoryPair } from '../../src/engine/transport/memory.js';
+import { RecordingTransport } from '../../src/engine/transport/recording.js';
+import { ExitCode, RomctlError } from '../../src/errors.js';
+import type { BuildEmiRecord } from '../../src/formats/preloader/index.js';
+import { openRegistry } from '../../src/registry/registry.js';
+import { deviceFactsFor } from '../../src/registry/resolve-device.js';
+import { simDaServer } from '../../src/sim/da-server.js';
+import { resolveSimProfile, SimPhone, type SimProfile } from '../../src/sim/index.js';
+import { buildRomFolder, romSpecForDevice, type RomSpec } from '../../src/testkit/rom-builder.js';
+import { runCli } from '../helpers/run-cli.js';
+import { workspace } from './flash-helpers.js';
+
+/**
+ * V6 (XML DA) phones flashed end to end through the engine: a package with a generated V6 DA file, and on the
+ * other end of the link the simulated phone's own XML DA (src/sim/da-xml.ts), which decodes the host with its own
+ * code. The package preloader carries one EMI record: the phone's memory (good) or another part's (wrong).
+ */
+const ws = workspace('v6');
+
+/** the record the simulated phone's own (factory) preloader has for its memory */
+function recordFor(profile: SimProfile): BuildEmiRecord {
+  return {
+    package: profile.storage.kind === 'ufs' ? 'ufs' : 'emmc-mcp',
+    dram: profile.dram.type,
+    id: profile.storage.id,
+    dramVendorId: profile.dram.vendorId,
+    rankSizes: profile.dram.rankSizes,
+  };
+}
+
+/** another part of the same kind: a preloader made for it cannot start this phone */
+const otherPart = (record: BuildEmiRecord): BuildEmiRecord => ({
+  ...record,
+  id: (record.id ?? '').replace(/^../, (b) => (b === '15' ? '13' : '15')),
+});
+
+interface V6Case {
+  codename: string;
+  sim: string;
+}
+
+async function v6Package(
+  { codename, sim }: V6Case,
+  dir: string,
+  wrong = false,
+): Promise<{ dir: string; facts: DeviceFacts; spec: RomSpec }> {
+  const { profile, facts } = await deviceFactsFor(await openRegistry({}), codename);
+  const spec = romSpecForDevice(profile, { da: 'xml' });
+  const record = recordFor(resolveSimProfile(sim));
+  spec.preloader = { ...spec.preloader, bloaderVersion: 46, records: [wrong ? otherPart(record) : record] };
+  // the backup preloader lives in the second boot partition, as in the device's real scatter
+  for (const partition of spec.partitions)
+    if (partition.name === 'preloader_backup') partition.region = 'EMMC_BOOT2';
+  const built = await buildRomFolder(spec, dir);
+  return { dir: built.dir, facts, spec };
+}
+
+async function flash(
+  phone: SimPhone,
+  pkgDir: string,
+  facts: DeviceFacts,
+  options: { mode?: PlanMode; backupDir: string; withPreloader?: boolean; acceptRisk?: string[] },
+): Promise<{ result: FlashResult; sent: string }> {
+  const mode = options.mode ?? 'download';
+  const pkg = await checkForFlash(pkgDir, facts, mode);
+  try {
+    const plan = buildFlashPlan(pkg.facts, pkg.report, {
+      mode,
+      withPreloader: options.withPreloader === true,
+      acceptRisk: options.acceptRisk ?? [],
+    });
+    const [host, device] = createMemoryPair();
+    const wire = new RecordingTransport(host);
+    const served = phone.serve(device);
+    try {
+      const result = await executePlan({
+        plan,
+        transport: wire,
+        daFile: pkg.da!.bytes,
+        device: expectationsOf(facts),
+        openImage: pkg.openImage,
+        backupDir: options.backupDir,
+      });
+      return { result, sent: Buffer.from(wire.sent()).toString('latin1') };
+    } finally {
+      await host.close();
+      await served;
+    }
+  } finally {
+    await pkg.close();
+  }
+}
+
+const commandsIn = (sent: string) =>
+  [...sent.matchAll(/<command>CMD:([A-Z-]+)<\/command>/g)].map((m) => m[1]);
+
+const CASES: (V6Case & { title: string; area: { user: string; boot1: string; boot2: string } })[] = [
+  {
+    title: 'MT6789 eMMC (tulip)',
+    codename: 'tulip_row_wifi',
+    sim: 'tulip',
+    area: { user: 'EMMC-USER', boot1: 'EMMC-BOOT1', boot2: 'EMMC-BOOT2' },
+  },
+];
+
+describe.each(CASES)('V6 (XML DA) $title flashed end to end', { timeout: 120_000 }, (c) => {
+  it('backs up the protected partitions, writes and reads back every image, writes the preloader last, boots', async () => {
+    const { dir, facts } = await v6Package(c, ws.path(`${c.sim}-pkg`));
+    const phone = await SimPhone.create({ profile: resolveSimProfile(c.sim), daServer: simDaServer });
+    expect(phone.lastBoot.mode).toBe('preloader');
+    const { result, sent } = await flash(phone, dir, facts, {
+      backupDir: ws.path(`${c.sim}-backup`),
+      withPreloader: true,
+    });
+    expect(result.steps.map((s) => [s.id, s.state])).toEqual(result.steps.map((s) => [s.id, 'done']));
+    const ids = result.steps.map((s) => s.id);
+    expect(ids[0]).toBe('backup');
+    expect(ids.slice(-2)).toEqual(['preloader', 'reboot']);
+    const commands = commandsIn(sent);
+    expect(commands.slice(0, 5)).toEqual([
+      'SET-RUNTIME-PARAMETER',
+      'HOST-SUPPORTED-COMMANDS',
+      'NOTIFY-INIT-HW',
+      'SET-HOST-INFO',
+      'BOOT-TO',
+    ]);
+    expect(commands).toContain('GET-HW-INFO');
+    expect(commands.at(-1)).toBe('REBOOT');
+    // protected partitions are read (backup) before anything is written; the preloader goes to both boot areas
+    expect(commands.indexOf('READ-FLASH')).toBeLessThan(commands.indexOf('WRITE-FLASH'));
+    expect(sent).toContain(`<partition>${c.area.user}</partition>`);
+    expect(sent).toContain(`<command>CMD:WRITE-FLASH</command><arg><partition>${c.area.boot2}</partition>`);
+    expect(sent).toContain(`<command>CMD:WRITE-FLASH</command><arg><partition>${c.area.boot1}</partition>`);
+    expect(phone.lastBoot.mode).toBe('preloader');
+    await phone.close();
+  });
+
+  it('the wrong preloader: romctl flash refuses it once the DA reports the memory (preloader.emi-no-match)', async () => {
+    const { dir } = await v6Package(c, ws.path(`${c.sim}-wrong-cli`), true);
+    const run = await runCli(['flash', dir, '--device', c.codename, '--sim', c.sim, '--with-preloader']);
+    expect(run.code).toBe(ExitCode.refused);
+    expect(run.stderr).toMatch(/preloader\.emi-no-match/);
+    expect(run.stdout).not.toMatch(/FLASHED/);
+  });
+
+  it('the wrong preloader forced through the engine with the risk accepted bricks the phone: BROM mode only', async () => {
+    const { dir, facts } = await v6Package(c, ws.path(`${c.sim}-wrong`), true);
+    const phone = await SimPhone.create({ profile: resolveSimProfile(c.sim), daServer: simDaServer });
+    await flash(phone, dir, facts, {
+      backupDir: ws.path(`${c.sim}-wrong-backup`),
+      withPreloader: true,
+      acceptRisk: ['preloader.emi-no-match', 'preloader.emi-undecided'],
+    });
+    expect(phone.lastBoot.mode).toBe('brom');
+    expect(phone.lastBoot.reason).toMatch(/DRAM/);
+    await phone.close();
+  });
+
+  it('from BROM mode the V6 DA cannot start DRAM: a clear error, nothing written', async () => {
+    const { dir, facts } = await v6Package(c, ws.path(`${c.sim}-brom`));
+    const phone = await SimPhone.create({ profile: resolveSimProfile(c.sim), daServer: simDaServer });
+    await phone.storage.erase('boot1', 0n, BigInt(phone.storage.size('boot1')));
+    await phone.reboot();
+    expect(phone.lastBoot.mode).toBe('brom');
+    const error = await flash(phone, dir, facts, { backupDir: ws.path(`${c.sim}-brom-backup`) }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RomctlError);
+    expect((error as RomctlError).message).toMatch(
+      /V6 DA could not set up its DRAM and storage from BROM mode/,
+    );
+    expect((error as RomctlError).hint).toMatch(/preloader mode/);
+    await phone.close();
+  });
+});
