@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceFacts, PlanMode } from '../../src/check/index.js';
 import { checkForFlash, expectationsOf } from '../../src/cli/commands/flash-prepare.js';
-import { executePlan, type FlashResult } from '../../src/engine/executor.js';
-import { buildFlashPlan } from '../../src/engine/plan.js';
+import { executePlan, type FlashEvent, type FlashResult } from '../../src/engine/executor.js';
+import { FlashJournal } from '../../src/engine/journal.js';
+import { buildFlashPlan, type FlashPlan } from '../../src/engine/plan.js';
 import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import { RecordingTransport } from '../../src/engine/transport/recording.js';
+import { TransportError } from '../../src/engine/transport/types.js';
 import { ExitCode, RomctlError } from '../../src/errors.js';
 import type { BuildEmiRecord } from '../../src/formats/preloader/index.js';
 import { openRegistry } from '../../src/registry/registry.js';
@@ -48,6 +50,7 @@ async function v6Package(
   { codename, sim }: V6Case,
   dir: string,
   wrong = false,
+  edit: (spec: RomSpec) => void = () => {},
 ): Promise<{ dir: string; facts: DeviceFacts; spec: RomSpec }> {
   const { profile, facts } = await deviceFactsFor(await openRegistry({}), codename);
   const spec = romSpecForDevice(profile, { da: 'xml' });
@@ -64,8 +67,15 @@ async function flash(
   phone: SimPhone,
   pkgDir: string,
   facts: DeviceFacts,
-  options: { mode?: PlanMode; backupDir: string; withPreloader?: boolean; acceptRisk?: string[] },
-): Promise<{ result: FlashResult; sent: string }> {
+  options: {
+    mode?: PlanMode;
+    backupDir: string;
+    withPreloader?: boolean;
+    acceptRisk?: string[];
+    resume?: boolean;
+    onEvent?: (event: FlashEvent) => void;
+  },
+): Promise<{ result: FlashResult; sent: string; plan: FlashPlan }> {
   const mode = options.mode ?? 'download';
   const pkg = await checkForFlash(pkgDir, facts, mode);
   try {
@@ -85,8 +95,10 @@ async function flash(
         device: expectationsOf(facts),
         openImage: pkg.openImage,
         backupDir: options.backupDir,
+        ...(options.resume ? { resume: true } : {}),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       });
-      return { result, sent: Buffer.from(wire.sent()).toString('latin1') };
+      return { result, sent: Buffer.from(wire.sent()).toString('latin1'), plan };
     } finally {
       await host.close();
       await served;
@@ -178,3 +190,89 @@ describe.each(CASES)('V6 (XML DA) $title flashed end to end', { timeout: 120_000
     await phone.close();
   });
 });
+
+/**
+ * IMEI-like bytes at the start of protected partitions, which must survive. The cut runs use download mode:
+ * tulip's protected partitions hold 240 MiB, and an upgrade restores them on every run (minutes for all steps);
+ * format and restore are executor steps the XFlash resume tests already cut.
+ */
+const seed = (name: string) => Buffer.from(`${name}: IMEI 861234567890123, calibration table `.repeat(100));
+
+describe.each(CASES)(
+  'a cable pulled during any step of a V6 $title flash, then --resume',
+  { timeout: 300_000 },
+  (c) => {
+    it('each step: the resumed flash finishes, skips what was done, the IMEI data is intact, the phone boots', async () => {
+      const { dir, facts } = await v6Package(c, ws.path(`${c.sim}-slim`), false, (spec) => {
+        for (const p of spec.partitions)
+          if (!['logo', 'userdata'].includes(p.name) && p.image !== 'preloader') delete p.image;
+      });
+      const { profile: device } = await deviceFactsFor(await openRegistry({}), c.codename);
+      const layout = device.layouts?.find((l) => l.storage === 'EMMC')?.partitions ?? [];
+      const seeds = ['nvdata', 'proinfo', 'nvram'].map((name) => {
+        const at = BigInt(layout.find(([n]) => n === name)?.[1] ?? -1);
+        return { name, at };
+      });
+      const freshPhone = async () => {
+        const phone = await SimPhone.create({ profile: resolveSimProfile(c.sim), daServer: simDaServer });
+        for (const { name, at } of seeds) await phone.storage.write('user', at, seed(name));
+        return phone;
+      };
+      const probe = await freshPhone();
+      const { plan } = await flash(probe, dir, facts, {
+        mode: 'download',
+        withPreloader: true,
+        backupDir: ws.path(`${c.sim}-probe`),
+      });
+      await probe.close();
+      const steps = plan.steps.map((s) => s.id);
+      expect(steps).toEqual(['backup', 'write:logo', 'write:userdata', 'preloader', 'reboot']);
+      for (const stepId of steps) {
+        const phone = await freshPhone();
+        const backupDir = ws.path(`${c.sim}-cut-${stepId.replace(':', '-')}`);
+        let armed = false;
+        const error = await flash(phone, dir, facts, {
+          mode: 'download',
+          withPreloader: true,
+          backupDir,
+          onEvent: (event) => {
+            if (event.type === 'step' && event.state === 'start' && event.id === stepId) {
+              armed = true;
+              if (stepId === 'reboot') void phone.pullCable();
+            } else if (event.type === 'progress' && armed) {
+              armed = false;
+              void phone.pullCable();
+            }
+          },
+        }).catch((e: unknown) => e);
+        expect([stepId, error]).toEqual([stepId, expect.any(TransportError)]);
+        const cut = await FlashJournal.read(backupDir);
+        expect(cut?.finished).toBe(false);
+        expect(cut?.steps[stepId]).toBeUndefined();
+        await phone.reboot();
+        const { result } = await flash(phone, dir, facts, {
+          mode: 'download',
+          withPreloader: true,
+          backupDir,
+          resume: true,
+        });
+        for (const done of steps.slice(0, steps.indexOf(stepId))) {
+          if (done !== 'format:user')
+            expect([stepId, done, result.steps.find((s) => s.id === done)?.state]).toEqual([
+              stepId,
+              done,
+              'skipped',
+            ]);
+        }
+        expect([stepId, phone.lastBoot.mode]).toEqual([stepId, 'preloader']);
+        for (const { name, at } of seeds)
+          expect(
+            Buffer.from(await phone.storage.read('user', at, seed(name).length)).equals(seed(name)),
+          ).toBe(true);
+        const journal = await FlashJournal.read(backupDir);
+        expect(journal?.finished).toBe(true);
+        await phone.close();
+      }
+    });
+  },
+);
