@@ -50,7 +50,6 @@ async function v6Package(
   { codename, sim }: V6Case,
   dir: string,
   wrong = false,
-  edit: (spec: RomSpec) => void = () => {},
 ): Promise<{ dir: string; facts: DeviceFacts; spec: RomSpec }> {
   const { profile, facts } = await deviceFactsFor(await openRegistry({}), codename);
   const spec = romSpecForDevice(profile, { da: 'xml' });
@@ -203,10 +202,7 @@ describe.each(CASES)(
   { timeout: 300_000 },
   (c) => {
     it('each step: the resumed flash finishes, skips what was done, the IMEI data is intact, the phone boots', async () => {
-      const { dir, facts } = await v6Package(c, ws.path(`${c.sim}-slim`), false, (spec) => {
-        for (const p of spec.partitions)
-          if (!['logo', 'userdata'].includes(p.name) && p.image !== 'preloader') delete p.image;
-      });
+      const { dir, facts } = await v6Package(c, ws.path(`${c.sim}-slim`));
       const { profile: device } = await deviceFactsFor(await openRegistry({}), c.codename);
       const layout = device.layouts?.find((l) => l.storage === 'EMMC')?.partitions ?? [];
       const seeds = ['nvdata', 'proinfo', 'nvram'].map((name) => {
