@@ -534,32 +534,37 @@ class SimXmlDa {
     });
   }
 
-  /** READ-FLASH (section or name, offset, length) or READ-PARTITION (a whole GPT partition) */
-  private async readFlash(args: Readonly<Record<string, string>>, ranged: boolean): Promise<void> {
+  /**
+   * The byte range a READ/ERASE command names: section or name with offset and length (`ranged`), or a whole GPT
+   * partition; checked, then the command is accepted.
+   */
+  private async acceptRange(
+    args: Readonly<Record<string, string>>,
+    ranged: boolean,
+  ): Promise<{ section: Section; start: bigint; length: bigint }> {
     const target = await this.target(args['partition']);
     const offset = ranged ? numberArg(args['offset']) : 0n;
     const length = ranged ? numberArg(args['length']) : target.size;
     SimXmlDa.range(target, offset, length);
     await this.accept();
-    const start = target.base + (offset as bigint);
-    await this.upload('ReadFlash', args['target_file'] ?? 'ROM_0', length as bigint, (at, size) =>
-      this.phone.storage.read(target.section, start + at, size),
+    return { section: target.section, start: target.base + (offset as bigint), length: length as bigint };
+  }
+
+  /** READ-FLASH (section or name, offset, length) or READ-PARTITION (a whole GPT partition) */
+  private async readFlash(args: Readonly<Record<string, string>>, ranged: boolean): Promise<void> {
+    const { section, start, length } = await this.acceptRange(args, ranged);
+    await this.upload('ReadFlash', args['target_file'] ?? 'ROM_0', length, (at, size) =>
+      this.phone.storage.read(section, start + at, size),
     );
   }
 
   /** ERASE-FLASH (section or name, offset, length) or ERASE-PARTITION (name), with a progress report */
   private async erase(args: Readonly<Record<string, string>>, ranged: boolean): Promise<void> {
-    const target = await this.target(args['partition']);
-    const offset = ranged ? numberArg(args['offset']) : 0n;
-    const length = ranged ? numberArg(args['length']) : target.size;
-    SimXmlDa.range(target, offset, length);
-    await this.accept();
-    const start = target.base + (offset as bigint);
-    const total = length as bigint;
+    const { section, start, length: total } = await this.acceptRange(args, ranged);
     await this.progress('erase', async (report) => {
       for (let done = 0n; done < total;) {
         const step = total - done < ERASE_STEP ? total - done : ERASE_STEP;
-        await this.phone.storage.erase(target.section, start + done, step);
+        await this.phone.storage.erase(section, start + done, step);
         done += step;
         if (done < total) await report(Number((done * 100n) / total));
       }

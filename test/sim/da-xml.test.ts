@@ -98,19 +98,25 @@ async function hwInfo(host: XmlHost): Promise<string> {
   return info;
 }
 
-async function write(host: XmlHost, partition: string, offset: string | null, bytes: Buffer, level = 'NONE') {
+/** → WRITE-FLASH, ← OK, ← FILE-SYS-OPERATION FILE-SIZE, → OK, → OK@0x<size> */
+async function startWrite(
+  host: XmlHost,
+  partition: string,
+  offset: string | null,
+  size: number,
+): Promise<void> {
   const at = offset === null ? '' : `<offset>${offset}</offset>`;
-  await host.send(
-    cmd(
-      'WRITE-FLASH',
-      `<partition>${partition}</partition>${at}<source_file>MEM://0x8000000:0x${bytes.length.toString(16)}</source_file>`,
-    ),
-  );
+  const source = `<source_file>MEM://0x8000000:0x${size.toString(16)}</source_file>`;
+  await host.send(cmd('WRITE-FLASH', `<partition>${partition}</partition>${at}${source}`));
   await host.expect('OK');
-  const op = await host.doc('FILE-SYS-OPERATION');
-  expect(op).toContain('<key>FILE-SIZE</key>');
+  expect(await host.doc('FILE-SYS-OPERATION')).toContain('<key>FILE-SIZE</key>');
   await host.send('OK');
-  await host.send(`OK@0x${bytes.length.toString(16)}`);
+  await host.send(`OK@0x${size.toString(16)}`);
+}
+
+/** a whole WRITE-FLASH: the pre-erase progress report, then the data */
+async function write(host: XmlHost, partition: string, offset: string | null, bytes: Buffer, level = 'NONE') {
+  await startWrite(host, partition, offset, bytes.length);
   await host.progress();
   const answer = await host.give(bytes, level === 'NONE' ? undefined : sum16);
   return { answer, end: await host.ended() };
@@ -280,16 +286,7 @@ describe('simulated XML (V6) DA: flash operations', () => {
     const bytes = pattern(0x2000, 5);
     const good = await write(host, 'EMMC-USER', '0x200000', bytes, 'STORAGE');
     expect(good.answer).toBe('OK');
-    await host.send(
-      cmd(
-        'WRITE-FLASH',
-        '<partition>EMMC-USER</partition><offset>0x300000</offset><source_file>MEM://0x0:0x2000</source_file>',
-      ),
-    );
-    await host.expect('OK');
-    await host.doc('FILE-SYS-OPERATION');
-    await host.send('OK');
-    await host.send('OK@0x2000');
+    await startWrite(host, 'EMMC-USER', '0x300000', 0x2000);
     await host.progress();
     expect(await host.give(bytes, (piece) => (sum16(piece) + 1) & 0xffff)).toBe('ERR!CHECKSUM');
     expect(await host.ended()).toContain('<result>ERR</result><message>STATUS_CHECKSUM_ERR</message>');
@@ -328,16 +325,7 @@ describe('simulated XML (V6) DA: flash operations', () => {
       expect(answer.end).toContain(`<result>ERR</result><message>${status}</message>`);
     }
     // a write past the end of the LU is refused once FILE-SIZE tells its length
-    await host.send(
-      cmd(
-        'WRITE-FLASH',
-        '<partition>UFS-LUA1</partition><offset>0x3ff000</offset><source_file>MEM://0x0:0x2000</source_file>',
-      ),
-    );
-    await host.expect('OK');
-    await host.doc('FILE-SYS-OPERATION');
-    await host.send('OK');
-    await host.send('OK@0x2000');
+    await startWrite(host, 'UFS-LUA1', '0x3ff000', 0x2000);
     expect(await host.ended()).toContain('<message>STATUS_EXCEED_AVAILABLE_RANGE</message>');
   });
 
