@@ -409,7 +409,7 @@ class SimXmlDa {
           `<gp3_size>0</gp3_size><gp4_size>0</gp4_size><id>${id}</id></emmc>`
         : `<ufs><block_size>${hex(storage.blockSize)}</block_size><lua0_size>${hex(storage.size('boot1'))}</lua0_size>` +
           `<lua1_size>${hex(storage.size('boot2'))}</lua1_size><lua2_size>${hex(storage.size('user'))}</lua2_size>` +
-          `<lua3_size>0</lua3_size><id>${id}</id><ufs_vendor_id>0x${id.slice(0, 4) || '0'}</ufs_vendor_id>` +
+          `<lua3_size>0</lua3_size><id>${id}</id>` +
           `<ufs_cid>${id}</ufs_cid><ufs_fwver>${storage.firmwareVersion.toUpperCase()}</ufs_fwver></ufs>`;
     return dataDocument('da_hw_info', [
       ['version', '1.2'],

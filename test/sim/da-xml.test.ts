@@ -6,7 +6,7 @@ import { BromClient } from '../../src/engine/brom.js';
 import { socatAvailable } from '../../src/engine/transport/pty.js';
 import { openSerialTransport } from '../../src/engine/transport/serial.js';
 import { startPtySim } from '../../src/sim/index.js';
-import { SimPhone } from '../../src/sim/phone.js';
+import { SimPhone, type DaServer } from '../../src/sim/phone.js';
 import { readHostCommand } from '../../src/sim/xml-doc.js';
 import {
   SIM_DA1_ADDRESS,
@@ -14,7 +14,7 @@ import {
   simDaStages,
 } from '../../src/engine/da/container-build.js';
 import { buildPreloader } from '../../src/formats/preloader/index.js';
-import { simDaServer } from '../../src/sim/da-server.js';
+import { faultySimDaServer, simDaServer } from '../../src/sim/da-server.js';
 import { resolveSimProfile } from '../../src/sim/profiles.js';
 import { bench, type Bench } from './fixtures.js';
 import { cmd, XmlHost } from './xml-host.js';
@@ -40,9 +40,9 @@ function pattern(length: number, seed: number): Buffer {
 /** a V6 profile's phone, DA1 sent and jumped to through its BROM/preloader; `da1At` jumps elsewhere */
 async function jumped(
   profile: 'oppo6833' | 'tulip',
-  options: { preloader?: Uint8Array; da1At?: number } = {},
+  options: { preloader?: Uint8Array; da1At?: number; daServer?: DaServer } = {},
 ): Promise<{ bench: Bench; host: XmlHost; da2: Uint8Array }> {
-  const b = await bench({ profile, daServer: simDaServer, preloader: options.preloader });
+  const b = await bench({ profile, daServer: options.daServer ?? simDaServer, preloader: options.preloader });
   benches.push(b);
   await b.client.handshake();
   const { da1, da2 } = simDaStages(b.phone.profile.chip.daCode, 'xml');
@@ -265,6 +265,21 @@ describe('simulated XML (V6) DA: flash operations', () => {
     await host.expect('OK');
     expect((await host.receive()).equals(lenovolock)).toBe(true);
     await host.ended();
+  });
+
+  it('stores what a faulty phone corrupts, so only a read-back finds it', async () => {
+    const { host, da2 } = await jumped('tulip', {
+      daServer: faultySimDaServer({
+        corruptWrite: ({ data }) => Uint8Array.from(data, (x, i) => (i === 7 ? x ^ 0xff : x)),
+      }),
+    });
+    await setUp(host);
+    await bootDa2(host, da2);
+    const bytes = pattern(0x1000, 6);
+    expect((await write(host, 'EMMC-USER', '0x100000', bytes)).answer).toBe('OK');
+    const back = await read(host, 'EMMC-USER', 0x100000, bytes.length);
+    expect(back.equals(bytes)).toBe(false);
+    expect(back[7]).toBe((bytes[7] as number) ^ 0xff);
   });
 
   it('erases a range with a progress report', async () => {
