@@ -220,6 +220,11 @@ function profileFromSpec(spec: string, codename: string): SimProfile {
   };
 }
 
+/** the logical block size of the phone's storage: 512-byte eMMC sectors, 4096-byte UFS blocks */
+export function storageBlockSize(kind: SimStorageKind): number {
+  return kind === 'ufs' ? 4096 : 512;
+}
+
 /** The phone's memory as the preloader's EMI matching sees it. */
 export function memoryOf(profile: SimProfile): MemorySpec {
   return {
