@@ -409,7 +409,7 @@ class SimXmlDa {
           `<gp3_size>0</gp3_size><gp4_size>0</gp4_size><id>${id}</id></emmc>`
         : `<ufs><block_size>${hex(storage.blockSize)}</block_size><lua0_size>${hex(storage.size('boot1'))}</lua0_size>` +
           `<lua1_size>${hex(storage.size('boot2'))}</lua1_size><lua2_size>${hex(storage.size('user'))}</lua2_size>` +
-          `<lua3_size>0</lua3_size><id>${id}</id><ufs_vendor_id>0x${id.slice(0, 4) || '0'}</ufs_vendor_id>` +
+          `<lua3_size>0</lua3_size><id>${id}</id>` +
           `<ufs_cid>${id}</ufs_cid><ufs_fwver>${storage.firmwareVersion.toUpperCase()}</ufs_fwver></ufs>`;
     return dataDocument('da_hw_info', [
       ['version', '1.2'],
@@ -534,32 +534,37 @@ class SimXmlDa {
     });
   }
 
-  /** READ-FLASH (section or name, offset, length) or READ-PARTITION (a whole GPT partition) */
-  private async readFlash(args: Readonly<Record<string, string>>, ranged: boolean): Promise<void> {
+  /**
+   * The byte range a READ/ERASE command names: section or name with offset and length (`ranged`), or a whole GPT
+   * partition; checked, then the command is accepted.
+   */
+  private async acceptRange(
+    args: Readonly<Record<string, string>>,
+    ranged: boolean,
+  ): Promise<{ section: Section; start: bigint; length: bigint }> {
     const target = await this.target(args['partition']);
     const offset = ranged ? numberArg(args['offset']) : 0n;
     const length = ranged ? numberArg(args['length']) : target.size;
     SimXmlDa.range(target, offset, length);
     await this.accept();
-    const start = target.base + (offset as bigint);
-    await this.upload('ReadFlash', args['target_file'] ?? 'ROM_0', length as bigint, (at, size) =>
-      this.phone.storage.read(target.section, start + at, size),
+    return { section: target.section, start: target.base + (offset as bigint), length: length as bigint };
+  }
+
+  /** READ-FLASH (section or name, offset, length) or READ-PARTITION (a whole GPT partition) */
+  private async readFlash(args: Readonly<Record<string, string>>, ranged: boolean): Promise<void> {
+    const { section, start, length } = await this.acceptRange(args, ranged);
+    await this.upload('ReadFlash', args['target_file'] ?? 'ROM_0', length, (at, size) =>
+      this.phone.storage.read(section, start + at, size),
     );
   }
 
   /** ERASE-FLASH (section or name, offset, length) or ERASE-PARTITION (name), with a progress report */
   private async erase(args: Readonly<Record<string, string>>, ranged: boolean): Promise<void> {
-    const target = await this.target(args['partition']);
-    const offset = ranged ? numberArg(args['offset']) : 0n;
-    const length = ranged ? numberArg(args['length']) : target.size;
-    SimXmlDa.range(target, offset, length);
-    await this.accept();
-    const start = target.base + (offset as bigint);
-    const total = length as bigint;
+    const { section, start, length: total } = await this.acceptRange(args, ranged);
     await this.progress('erase', async (report) => {
       for (let done = 0n; done < total;) {
         const step = total - done < ERASE_STEP ? total - done : ERASE_STEP;
-        await this.phone.storage.erase(target.section, start + done, step);
+        await this.phone.storage.erase(section, start + done, step);
         done += step;
         if (done < total) await report(Number((done * 100n) / total));
       }

@@ -2,9 +2,9 @@
  * A phone as sold: when a profile says what its factory image holds and its storage file is new, the boot
  * partitions get a preloader built for this chip with an EMI record for its memory, and the user area a GPT.
  */
-import { buildGpt } from '../engine/da/gpt-build.js';
 import { buildPreloader } from '../formats/preloader/index.js';
-import type { SimProfile } from './profiles.js';
+import { writeSimPartitionTable } from './partition-table.js';
+import { storageBlockSize, type SimProfile } from './profiles.js';
 import type { SimStorage } from './storage.js';
 
 /** a BLOADER_INFO version whose records carry ids and rank sizes (v46: MT67xx preloaders of 2019 on) */
@@ -35,14 +35,10 @@ export async function writeFactoryImage(profile: SimProfile, storage: SimStorage
   const preloader = factoryPreloader(profile);
   await storage.write('boot1', 0, preloader);
   await storage.write('boot2', 0, preloader);
-  const gpt = buildGpt({
-    blockSize: profile.storage.kind === 'ufs' ? 4096 : 512,
-    diskSize: BigInt(storage.size('user')),
-    partitions: profile.factory.partitions.map(([name, start, size]) => ({
-      name,
-      start: BigInt(start),
-      size: BigInt(size),
-    })),
-  });
-  await storage.write('user', 0, gpt);
+  const partitions = profile.factory.partitions.map(([name, start, size]) => ({
+    name,
+    start: BigInt(start),
+    size: BigInt(size),
+  }));
+  await writeSimPartitionTable(storage, partitions, storageBlockSize(profile.storage.kind));
 }

@@ -87,6 +87,16 @@ function profile(
   };
 }
 
+/** the version words the V6 phones answer (invented, shaped like real answers) */
+const V6_VERSIONS = {
+  hwSubCode: 0x8a00,
+  hwVersion: 0xca00,
+  swVersion: 0x0000,
+  bromVersion: 0x05,
+  preloaderVersion: 0x02,
+  targetConfig: 0,
+} as const;
+
 const PROFILES: readonly SimProfile[] = [
   profile('nikel', 'Xiaomi Redmi Note 4 (MTK), 3 GB / 32 GB', 'MT6797', {
     hwSubCode: 0x8a00,
@@ -120,12 +130,7 @@ const PROFILES: readonly SimProfile[] = [
     dram: { type: 'LPDDR2', vendorId: 0x06, rankSizes: [512n * BigInt(MiB), 512n * BigInt(MiB)] },
   }),
   profile('oppo6833', 'OPPO A93s 5G class (MT6833 Dimensity 700), 8 GB / 128 GB UFS, XML DA', 'MT6833', {
-    hwSubCode: 0x8a00,
-    hwVersion: 0xca00,
-    swVersion: 0x0000,
-    bromVersion: 0x05,
-    preloaderVersion: 0x02,
-    targetConfig: 0,
+    ...V6_VERSIONS,
     // Samsung UFS 2.2 part "KLUDG4UHDC-B0E1" as its product id reads in ASCII
     storage: {
       kind: 'ufs',
@@ -136,12 +141,7 @@ const PROFILES: readonly SimProfile[] = [
     factory: { partitions: OPPO6833_UFS_LU2 },
   }),
   profile('tulip', 'Lenovo Tab M11 class (MT6789 Helio G99), 4 GB / 64 GB eMMC, XML DA', 'MT6789', {
-    hwSubCode: 0x8a00,
-    hwVersion: 0xca00,
-    swVersion: 0x0000,
-    bromVersion: 0x05,
-    preloaderVersion: 0x02,
-    targetConfig: 0,
+    ...V6_VERSIONS,
     // SK hynix (0x90) eMMC 5.1, product name "hC8aP>"
     storage: {
       kind: 'emmc',
@@ -218,6 +218,11 @@ function profileFromSpec(spec: string, codename: string): SimProfile {
       rankSizes: memory.rankSizes as bigint[],
     },
   };
+}
+
+/** the logical block size of the phone's storage: 512-byte eMMC sectors, 4096-byte UFS blocks */
+export function storageBlockSize(kind: SimStorageKind): number {
+  return kind === 'ufs' ? 4096 : 512;
 }
 
 /** The phone's memory as the preloader's EMI matching sees it. */

@@ -27,13 +27,17 @@ export interface HostCommand {
 /** A host command document, or the reason it is not one (not XML, no `<da>` root, no `CMD:` command). */
 export function readHostCommand(text: string): HostCommand | string {
   const lib = xmlLibrary();
-  const valid = lib.XMLValidator.validate(text);
-  if (valid !== true) return `not well-formed XML: ${valid.err.msg}`;
-  const parsed: unknown = new lib.XMLParser({
-    parseTagValue: false,
-    ignoreAttributes: true,
-    trimValues: true,
-  }).parse(text);
+  let parsed: unknown;
+  try {
+    // the validator passes some broken processing instructions that the parser then throws on (found by fuzzing)
+    const valid = lib.XMLValidator.validate(text);
+    if (valid !== true) return `not well-formed XML: ${valid.err.msg}`;
+    parsed = new lib.XMLParser({ parseTagValue: false, ignoreAttributes: true, trimValues: true }).parse(
+      text,
+    );
+  } catch (error) {
+    return `not well-formed XML: ${error instanceof Error ? error.message : String(error)}`;
+  }
   const root = (parsed as Record<string, unknown>)['da'];
   if (!isRecord(root)) return 'no <da> document';
   const command = root['command'];

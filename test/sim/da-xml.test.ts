@@ -1,11 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BromClient } from '../../src/engine/brom.js';
+import { socatAvailable } from '../../src/engine/transport/pty.js';
+import { openSerialTransport } from '../../src/engine/transport/serial.js';
+import { startPtySim } from '../../src/sim/index.js';
+import { SimPhone, type DaServer } from '../../src/sim/phone.js';
+import { readHostCommand } from '../../src/sim/xml-doc.js';
 import {
   SIM_DA1_ADDRESS,
   SIM_DA_SIGNATURE_LENGTH,
   simDaStages,
 } from '../../src/engine/da/container-build.js';
 import { buildPreloader } from '../../src/formats/preloader/index.js';
-import { simDaServer } from '../../src/sim/da-server.js';
+import { faultySimDaServer, simDaServer } from '../../src/sim/da-server.js';
 import { resolveSimProfile } from '../../src/sim/profiles.js';
 import { bench, type Bench } from './fixtures.js';
 import { cmd, XmlHost } from './xml-host.js';
@@ -31,9 +40,9 @@ function pattern(length: number, seed: number): Buffer {
 /** a V6 profile's phone, DA1 sent and jumped to through its BROM/preloader; `da1At` jumps elsewhere */
 async function jumped(
   profile: 'oppo6833' | 'tulip',
-  options: { preloader?: Uint8Array; da1At?: number } = {},
+  options: { preloader?: Uint8Array; da1At?: number; daServer?: DaServer } = {},
 ): Promise<{ bench: Bench; host: XmlHost; da2: Uint8Array }> {
-  const b = await bench({ profile, daServer: simDaServer, preloader: options.preloader });
+  const b = await bench({ profile, daServer: options.daServer ?? simDaServer, preloader: options.preloader });
   benches.push(b);
   await b.client.handshake();
   const { da1, da2 } = simDaStages(b.phone.profile.chip.daCode, 'xml');
@@ -89,19 +98,25 @@ async function hwInfo(host: XmlHost): Promise<string> {
   return info;
 }
 
-async function write(host: XmlHost, partition: string, offset: string | null, bytes: Buffer, level = 'NONE') {
+/** → WRITE-FLASH, ← OK, ← FILE-SYS-OPERATION FILE-SIZE, → OK, → OK@0x<size> */
+async function startWrite(
+  host: XmlHost,
+  partition: string,
+  offset: string | null,
+  size: number,
+): Promise<void> {
   const at = offset === null ? '' : `<offset>${offset}</offset>`;
-  await host.send(
-    cmd(
-      'WRITE-FLASH',
-      `<partition>${partition}</partition>${at}<source_file>MEM://0x8000000:0x${bytes.length.toString(16)}</source_file>`,
-    ),
-  );
+  const source = `<source_file>MEM://0x8000000:0x${size.toString(16)}</source_file>`;
+  await host.send(cmd('WRITE-FLASH', `<partition>${partition}</partition>${at}${source}`));
   await host.expect('OK');
-  const op = await host.doc('FILE-SYS-OPERATION');
-  expect(op).toContain('<key>FILE-SIZE</key>');
+  expect(await host.doc('FILE-SYS-OPERATION')).toContain('<key>FILE-SIZE</key>');
   await host.send('OK');
-  await host.send(`OK@0x${bytes.length.toString(16)}`);
+  await host.send(`OK@0x${size.toString(16)}`);
+}
+
+/** a whole WRITE-FLASH: the pre-erase progress report, then the data */
+async function write(host: XmlHost, partition: string, offset: string | null, bytes: Buffer, level = 'NONE') {
+  await startWrite(host, partition, offset, bytes.length);
   await host.progress();
   const answer = await host.give(bytes, level === 'NONE' ? undefined : sum16);
   return { answer, end: await host.ended() };
@@ -252,6 +267,21 @@ describe('simulated XML (V6) DA: flash operations', () => {
     await host.ended();
   });
 
+  it('stores what a faulty phone corrupts, so only a read-back finds it', async () => {
+    const { host, da2 } = await jumped('tulip', {
+      daServer: faultySimDaServer({
+        corruptWrite: ({ data }) => Uint8Array.from(data, (x, i) => (i === 7 ? x ^ 0xff : x)),
+      }),
+    });
+    await setUp(host);
+    await bootDa2(host, da2);
+    const bytes = pattern(0x1000, 6);
+    expect((await write(host, 'EMMC-USER', '0x100000', bytes)).answer).toBe('OK');
+    const back = await read(host, 'EMMC-USER', 0x100000, bytes.length);
+    expect(back.equals(bytes)).toBe(false);
+    expect(back[7]).toBe((bytes[7] as number) ^ 0xff);
+  });
+
   it('erases a range with a progress report', async () => {
     const { host } = await ready('tulip');
     await write(host, 'EMMC-USER', '0x100000', pattern(0x2000, 4));
@@ -271,16 +301,7 @@ describe('simulated XML (V6) DA: flash operations', () => {
     const bytes = pattern(0x2000, 5);
     const good = await write(host, 'EMMC-USER', '0x200000', bytes, 'STORAGE');
     expect(good.answer).toBe('OK');
-    await host.send(
-      cmd(
-        'WRITE-FLASH',
-        '<partition>EMMC-USER</partition><offset>0x300000</offset><source_file>MEM://0x0:0x2000</source_file>',
-      ),
-    );
-    await host.expect('OK');
-    await host.doc('FILE-SYS-OPERATION');
-    await host.send('OK');
-    await host.send('OK@0x2000');
+    await startWrite(host, 'EMMC-USER', '0x300000', 0x2000);
     await host.progress();
     expect(await host.give(bytes, (piece) => (sum16(piece) + 1) & 0xffff)).toBe('ERR!CHECKSUM');
     expect(await host.ended()).toContain('<result>ERR</result><message>STATUS_CHECKSUM_ERR</message>');
@@ -319,16 +340,7 @@ describe('simulated XML (V6) DA: flash operations', () => {
       expect(answer.end).toContain(`<result>ERR</result><message>${status}</message>`);
     }
     // a write past the end of the LU is refused once FILE-SIZE tells its length
-    await host.send(
-      cmd(
-        'WRITE-FLASH',
-        '<partition>UFS-LUA1</partition><offset>0x3ff000</offset><source_file>MEM://0x0:0x2000</source_file>',
-      ),
-    );
-    await host.expect('OK');
-    await host.doc('FILE-SYS-OPERATION');
-    await host.send('OK');
-    await host.send('OK@0x2000');
+    await startWrite(host, 'UFS-LUA1', '0x3ff000', 0x2000);
     expect(await host.ended()).toContain('<message>STATUS_EXCEED_AVAILABLE_RANGE</message>');
   });
 
@@ -350,5 +362,127 @@ describe('simulated XML (V6) DA: flash operations', () => {
     await host.send('OK');
     await b.client.handshake();
     expect(b.phone.mode).toBe('preloader');
+  });
+});
+
+/** a deterministic generator, so a failing case can be replayed */
+function random(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 0x100000000;
+  };
+}
+
+describe('simulated XML (V6) DA: fuzzing its decoder', () => {
+  const valid = [
+    RUNTIME('USB'),
+    CAPABILITIES,
+    cmd('SET-HOST-INFO', '<info>20261129T232000</info>'),
+    cmd('GET-SYS-PROPERTY', '<key>DA.SLA</key><target_file>MEM://0x0:0x200000</target_file>'),
+  ];
+
+  function mutate(text: string, next: () => number): string {
+    const chars = [...text];
+    for (let n = 1 + Math.floor(next() * 4); n > 0; n--) {
+      const at = Math.floor(next() * chars.length);
+      const roll = next();
+      if (roll < 0.4) chars[at] = String.fromCharCode(Math.floor(next() * 128));
+      else if (roll < 0.7) chars.splice(at, 1);
+      else chars.splice(at, 0, '<>&/"'[Math.floor(next() * 5)] as string);
+    }
+    return chars.join('');
+  }
+
+  it('reads any text as a command or a reason, never throwing', () => {
+    const next = random(1);
+    for (let i = 0; i < 2000; i++) {
+      const text =
+        i % 3 === 0
+          ? Buffer.from(
+              Array.from({ length: Math.floor(next() * 300) }, () => Math.floor(next() * 256)),
+            ).toString('utf8')
+          : mutate(valid[i % valid.length] as string, next);
+      const result = readHostCommand(text);
+      expect(typeof result === 'string' || typeof result.name === 'string').toBe(true);
+    }
+  });
+
+  it('answers random frames and mutated documents with ERR! or OK, each followed by CMD:END and CMD:START', async () => {
+    const { host, bench: b } = await ready('tulip');
+    const next = random(2);
+    let refusals = 0;
+    for (let i = 0; i < 150; i++) {
+      if (i % 2 === 0) {
+        const length = 1 + Math.floor(next() * 200);
+        await host.sendData(Uint8Array.from({ length }, () => Math.floor(next() * 256)));
+      } else {
+        await host.send(mutate(valid[i % valid.length] as string, next));
+      }
+      const answer = await host.text();
+      if (answer.startsWith('ERR!')) {
+        refusals++;
+        await host.ended();
+        continue;
+      }
+      expect(answer).toBe('OK');
+      // a mutation that still reads as GET-SYS-PROPERTY uploads its answer first
+      const after = await host.text();
+      if (after.includes('<command>CMD:UPLOAD-FILE</command>')) {
+        await host.receive(after);
+        await host.ended();
+      } else await host.ended(after);
+    }
+    expect(refusals).toBeGreaterThan(75);
+    // the DA still works afterwards
+    expect((await hwInfo(host)).includes('<storage>EMMC</storage>')).toBe(true);
+    expect(b.phone.mode).toBe('da');
+  });
+
+  it('says ERR!PROTOCOL to a broken frame header and stops; the phone reboots without a crash', async () => {
+    const next = random(3);
+    for (let i = 0; i < 20; i++) {
+      const { host, bench: b } = await jumped('tulip');
+      await host.started();
+      const garbage = Buffer.from(
+        Array.from({ length: 12 + Math.floor(next() * 40) }, () => Math.floor(next() * 256)),
+      );
+      garbage.writeUInt32LE(i % 2 ? 0xfeeeeeef : 0x12345678, 0);
+      garbage.writeUInt32LE(i % 2 ? 7 : 1, 4);
+      await host.link.write(garbage);
+      expect(await host.text()).toBe('ERR!PROTOCOL');
+      await b.close();
+      await expect(b.served).resolves.toBeUndefined();
+      benches.splice(benches.indexOf(b), 1);
+    }
+  });
+});
+
+describe.skipIf(!socatAvailable())('simulated XML (V6) DA over a socat pty', () => {
+  it('brings DA2 up and writes and reads UFS-LUA2 through the serial transport', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'romctl-xml-pty-'));
+    const phone = await SimPhone.create({ profile: resolveSimProfile('oppo6833'), daServer: simDaServer });
+    const sim = await startPtySim(phone, dir);
+    const link = await openSerialTransport(sim.hostPath);
+    try {
+      const client = new BromClient(link);
+      await client.handshake({ preloaderPort: true });
+      const { da1, da2 } = simDaStages(0x6833, 'xml');
+      await client.sendDa(SIM_DA1_ADDRESS, da1, SIM_DA_SIGNATURE_LENGTH);
+      await client.jumpDa(SIM_DA1_ADDRESS);
+      const host = new XmlHost(link);
+      await setUp(host);
+      expect(await bootDa2(host, da2.subarray(0, da2.length - SIM_DA_SIGNATURE_LENGTH))).toContain(
+        '<result>OK</result>',
+      );
+      const bytes = pattern(0x120000, 9);
+      expect((await write(host, 'UFS-LUA2', '0x47d00000', bytes)).answer).toBe('OK');
+      expect((await read(host, 'UFS-LUA2', 0x47d00000, bytes.length)).equals(bytes)).toBe(true);
+    } finally {
+      await link.close();
+      await sim.stop();
+      await phone.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

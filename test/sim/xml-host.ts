@@ -54,9 +54,9 @@ export class XmlHost {
     return (await this.data()).toString('utf8').replace(/\0+$/, '');
   }
 
-  /** the DA's next document must name `command`; returns it */
-  async doc(command: string): Promise<string> {
-    const text = await this.text();
+  /** the DA's next document (or `read`, one already read) must name `command`; returns it */
+  async doc(command: string, read?: string): Promise<string> {
+    const text = read ?? (await this.text());
     if (!text.includes(`<command>CMD:${command}</command>`))
       throw new Error(`expected CMD:${command}, got ${text}`);
     return text;
@@ -74,8 +74,8 @@ export class XmlHost {
   }
 
   /** ← CMD:END (its text returned), → OK, ← CMD:START, → OK */
-  async ended(): Promise<string> {
-    const end = await this.doc('END');
+  async ended(read?: string): Promise<string> {
+    const end = await this.doc('END', read);
     await this.send('OK');
     await this.started();
     return end;
@@ -103,8 +103,8 @@ export class XmlHost {
   }
 
   /** the DA's UPLOAD-FILE: ← doc, → OK, ← OK@0x<n>, → OK, per packet ← OK, → OK, ← data, → OK */
-  async receive(): Promise<Buffer> {
-    await this.doc('UPLOAD-FILE');
+  async receive(read?: string): Promise<Buffer> {
+    await this.doc('UPLOAD-FILE', read);
     await this.send('OK');
     const total = parseInt(/^OK@0x([0-9a-f]+)$/.exec(await this.text())?.[1] ?? 'x', 16);
     await this.send('OK');

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode, RomctlError } from '../../errors.js';
-import { SimPhone, resolveSimProfile, startPtySim } from '../../sim/index.js';
+import { SimPhone, resolveSimProfile, startPtySim, storageBlockSize } from '../../sim/index.js';
 import { simDaServer } from '../../sim/da-server.js';
 import { tableOf } from '../../engine/plan.js';
 import { parseScatter } from '../../formats/scatter/index.js';
@@ -102,7 +102,7 @@ export async function runSim(
     try {
       if (preloader) await phone.storage.write('boot1', 0, preloader);
       if (table) {
-        await writeSimPartitionTable(phone.storage, table);
+        await writeSimPartitionTable(phone.storage, table, storageBlockSize(profile.storage.kind));
         output.note(
           `the phone's own GPT: ${table.length} partitions of ${options.layout}` +
             (options.layoutShift ? `, ${options.layoutShift} MiB further` : ''),
