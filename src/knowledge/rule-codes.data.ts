@@ -29,6 +29,8 @@ export const RULE_CODE_MEANINGS: Readonly<Record<string, string>> = {
   'image.too-large': 'an image is larger than its partition',
   'image.type-mismatch': "an image's content does not match the type the scatter gives it",
   'image.unreadable': 'an image cannot be read from the package',
+  'package.no-layout-for-storage':
+    "the package's scatter has no layout for the connected phone's storage (eMMC or UFS)",
   'package.not-mtk':
     'the package is not an SP Flash Tool scatter package (Qualcomm, Samsung, fastboot or OTA)',
   'package.other-device': 'the package names another device than the one it is checked for',

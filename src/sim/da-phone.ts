@@ -5,6 +5,7 @@
 import type { Section, StorageKind } from '../engine/da/xflash-info.js';
 import type { MemorySpec } from '../formats/preloader/index.js';
 import { readSimDaIdentity, type SimDaIdentity, type SimDaProtocol } from '../engine/da/container-build.js';
+import { simBlockSize } from './partition-table.js';
 import type { SimPhone } from './phone.js';
 
 export interface DaStorage {
@@ -56,7 +57,7 @@ export function daPhoneOf(phone: SimPhone): DaPhone {
     daSlaKey: profile.security?.daSlaPrivateKey ?? null,
     storage: {
       kind,
-      blockSize: kind === 'emmc' ? 512 : 4096,
+      blockSize: simBlockSize(kind),
       id: profile.storage.id,
       firmwareVersion: kind === 'emmc' ? '0100000000000000' : '30313030',
       size: (section) => storage.size(section),

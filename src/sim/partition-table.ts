@@ -3,6 +3,7 @@
  * package's layout shifted by 4 MiB, so a flash meets a phone whose partitions are not where the package says.
  */
 import { buildGpt } from '../engine/da/gpt-build.js';
+import type { SimStorageKind } from './profiles.js';
 import type { SimStorage } from './storage.js';
 
 export interface SimPartition {
@@ -11,12 +12,18 @@ export interface SimPartition {
   size: bigint;
 }
 
-/** Writes a primary GPT listing `partitions` at the start of the user area. */
+/** The logical block size the simulated DA reports and addresses the user area by: 512 on eMMC, 4096 on UFS. */
+export function simBlockSize(kind: SimStorageKind): number {
+  return kind === 'emmc' ? 512 : 4096;
+}
+
+/** Writes a primary GPT listing `partitions` at the start of the user area, in LBAs of `blockSize` bytes. */
 export async function writeSimPartitionTable(
   storage: SimStorage,
   partitions: readonly SimPartition[],
+  blockSize: number,
 ): Promise<void> {
-  await storage.write('user', 0, buildGpt({ diskSize: BigInt(storage.size('user')), partitions }));
+  await storage.write('user', 0, buildGpt({ blockSize, diskSize: BigInt(storage.size('user')), partitions }));
 }
 
 /** The same partitions, each `by` bytes further into the user area (an older or newer revision's layout). */
