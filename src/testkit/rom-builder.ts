@@ -153,6 +153,8 @@ function partitionsFor(spec: RomSpec, storage: RomStorage): Partition[] {
       extra: {
         is_upgradable: String(partition.image !== undefined),
         empty_boot_needed: 'false',
+        // V2.x generators write this key too (measured on the V2.1.0 MT6833 / MT6893 files)
+        ...(storagesOf(spec).length > 1 ? { combo_partsize_check: 'false' } : {}),
         reserve: '0x00',
       },
       line: 0,

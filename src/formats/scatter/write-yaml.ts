@@ -34,6 +34,7 @@ export function writeScatterYaml(scatter: Scatter, options: V1Options = {}): str
  * The scatter as a YAML V2.x multi-storage file the way MTK's generator writes it (the V2.1.0 files of MT6833 /
  * MT6893 packages): a general block with version, platform and project only, then per layout a `- storage_type:`
  * section with its own `MTK_STORAGE_CFG` (storage, boot channel, block size) and its partitions, indented under it.
+ * Sizes derived while parsing are stated; a config version that is not V2.x is written as V2.1.0.
  */
 export function writeScatterYamlV2(scatter: Scatter): string {
   const version = /^V2\./i.test(scatter.configVersion ?? '') ? (scatter.configVersion as string) : 'V2.1.0';
