@@ -48,6 +48,8 @@ export const RULE_CODE_MEANINGS: Readonly<Record<string, string>> = {
   'preloader.invalid-gfh': 'the preloader file has no valid GFH header: the boot ROM would not load it',
   'preloader.name-mismatch': 'the preloader file name differs from the name built into it',
   'preloader.no-bloader-info': 'the preloader carries no MTK_BLOADER_INFO (EMI) block (5054)',
+  'scatter.storage-layout':
+    "which of a multi-storage scatter's layouts (eMMC, UFS) a phone with the given memory is flashed with",
   'scatter.duplicate-name': 'two scatter entries have the same partition name',
   'scatter.entry-skipped': 'a broken scatter entry that is not downloaded was left out',
   'scatter.misaligned': 'a partition does not start or end on a sector boundary',
