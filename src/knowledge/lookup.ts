@@ -184,7 +184,7 @@ export function explainCode(query: string, options: ExplainOptions = {}): Explai
       hint: 'give a number (4032, 0xC0070004) or a name (S_FT_ENABLE_DRAM_FAIL)',
     });
   }
-  const fromDa = entryForDaText(text);
+  const fromDa = knownDaText(text);
   if (fromDa) return { query: text, matches: [{ entry: fromDa, by: 'text' }] };
   const fromLine = lookupLine(text, options);
   if (fromLine.length > 0) return { query: text, matches: fromLine };
@@ -204,6 +204,12 @@ const daTextKey = (text: string) =>
     .toLowerCase();
 
 let daTexts: Map<string, ErrorEntry> | null = null;
+
+/** the entry one of whose XML DA texts this is, verbatim but for case, NULs and a trailing full stop */
+function knownDaText(text: string): ErrorEntry | undefined {
+  daTexts ??= new Map(ERROR_ENTRIES.flatMap((entry) => (entry.daTexts ?? []).map((t) => [daTextKey(t), entry])));
+  return daTexts.get(daTextKey(text));
+}
 
 /**
  * The entry for what an XML (V6) DA answered: one of its known texts (`ERR!UNSUPPORTED`, a CMD:END message), or a

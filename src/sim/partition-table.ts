@@ -11,11 +11,11 @@ export interface SimPartition {
   size: bigint;
 }
 
-/** Writes a primary GPT listing `partitions` at the start of the user area, in blocks of `blockSize` bytes. */
+/** Writes a primary GPT listing `partitions` at the start of the user area, in LBAs of `blockSize` bytes. */
 export async function writeSimPartitionTable(
   storage: SimStorage,
   partitions: readonly SimPartition[],
-  blockSize = 512,
+  blockSize: number,
 ): Promise<void> {
   await storage.write('user', 0, buildGpt({ blockSize, diskSize: BigInt(storage.size('user')), partitions }));
 }

@@ -65,6 +65,16 @@ const EMMC_32G = 0x747c00000;
 const EMMC_16G = 0x3a3e00000;
 const EMMC_4G = 0xe9000000;
 
+/** what the two simulated MT6833 boards share: versions and an open boot ROM */
+const MT6833_BOARD = {
+  hwSubCode: 0x8a00,
+  hwVersion: 0xca00,
+  swVersion: 0x0000,
+  bromVersion: 0x05,
+  preloaderVersion: 0x05,
+  targetConfig: 0,
+} as const;
+
 function derivedId(seed: string, length: number): Uint8Array {
   return new Uint8Array(createHash('sha256').update(seed).digest().subarray(0, length));
 }
@@ -150,6 +160,27 @@ const PROFILES: readonly SimProfile[] = [
     },
     dram: { type: 'LPDDR4X', vendorId: 0x06, rankSizes: [2n * BigInt(GiB), 2n * BigInt(GiB)] },
     factory: { partitions: TULIP_EMMC_USER },
+  }),
+  // an MT6833 (XFlash DA) with the two memories one oppo6833 preloader lists (corpus MT6833 preloader records 17, 2)
+  profile('oppo6833-ufs', 'OPPO MT6833 board, 6 GB / 128 GB, Samsung UFS', 'MT6833', {
+    ...MT6833_BOARD,
+    // UFS ids are the product name: "KM2V8001CM-B707"
+    storage: {
+      kind: 'ufs',
+      id: Buffer.from('KM2V8001CM-B707', 'latin1').toString('hex'),
+      layout: { boot1: 4 * MiB, boot2: 4 * MiB, rpmb: 16 * MiB, user: UFS_128G },
+    },
+    dram: { type: 'LPDDR4X', vendorId: 0x01, rankSizes: [2n * BigInt(GiB), 4n * BigInt(GiB)] },
+  }),
+  profile('oppo6833-emmc', 'OPPO MT6833 board, 6 GB / 64 GB, Micron eMMC-MCP', 'MT6833', {
+    ...MT6833_BOARD,
+    // Micron (0x13) eMMC, product name "G1J9Q9"
+    storage: {
+      kind: 'emmc',
+      id: '13014e47314a39513910a1b2c3d4e5f3',
+      layout: { boot1: 4 * MiB, boot2: 4 * MiB, rpmb: 4 * MiB, user: EMMC_64G },
+    },
+    dram: { type: 'LPDDR4X', vendorId: 0xff, rankSizes: [3n * BigInt(GiB), 3n * BigInt(GiB)] },
   }),
 ];
 

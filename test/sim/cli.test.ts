@@ -22,7 +22,7 @@ describe('romctl sim and romctl detect', () => {
     const run = await runCli(['sim', '--profile', 'nokia3310']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /no simulated phone profile 'nokia3310' — use one of nikel, P780, oppo6833, tulip, generic/,
+      /no simulated phone profile 'nokia3310' — use one of nikel, P780, oppo6833, tulip, oppo6833-ufs, oppo6833-emmc, generic/,
     );
   });
 

@@ -11,7 +11,26 @@ describe('simulated phone profiles', () => {
     expect(nikel.chip.hwCode).toBe(0x279);
     expect(memoryOf(nikel)).toMatchObject({ storage: { kind: 'emmc' }, dram: 'LPDDR3', dramVendorId: 1 });
     expect(resolveSimProfile('p780').chip.hwCode).toBe(0x6583);
-    expect(listSimProfiles()).toEqual(['nikel', 'P780', 'oppo6833', 'tulip', 'generic']);
+    expect(listSimProfiles()).toEqual([
+      'nikel',
+      'P780',
+      'oppo6833',
+      'tulip',
+      'oppo6833-ufs',
+      'oppo6833-emmc',
+      'generic',
+    ]);
+  });
+
+  it('has an MT6833 board with UFS and one with eMMC, both XFlash, with the ids one real preloader lists', () => {
+    const ufs = resolveSimProfile('oppo6833-ufs');
+    const emmc = resolveSimProfile('OPPO6833-EMMC');
+    expect([ufs.chip.hwCode, ufs.chip.daProtocol]).toEqual([0x989, 'xflash']);
+    expect(memoryOf(ufs)).toMatchObject({ storage: { kind: 'ufs' }, dram: 'LPDDR4X', dramVendorId: 1 });
+    // UFS ids are the product name in ASCII
+    expect(Buffer.from(ufs.storage.id, 'hex').toString('latin1')).toBe('KM2V8001CM-B707');
+    expect(memoryOf(emmc)).toMatchObject({ storage: { kind: 'emmc' }, dram: 'LPDDR4X', dramVendorId: 0xff });
+    expect(emmc.storage.id.slice(0, 18)).toBe('13014e47314a395139');
   });
 
   it('builds a phone from a spec string', () => {

@@ -1,0 +1,229 @@
+/**
+ * UFS through the flash executor: one V2.1.0 multi-storage package (EMMC + UFS layouts, one preloader with a UFS
+ * and an eMMC-MCP record, as real MT6833 packages ship) flashed to a simulated UFS phone and a simulated eMMC
+ * phone; the phone's storage picks the layout.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { DeviceFacts, PlanMode } from '../../src/check/index.js';
+import { checkForFlash, type CheckedPackage } from '../../src/cli/commands/flash-prepare.js';
+import { parseGptEntries, parseGptHeader } from '../../src/engine/da/gpt.js';
+import type { FlashResult } from '../../src/engine/executor.js';
+import { buildFlashPlan, buildFlashPlans, type FlashPlan } from '../../src/engine/plan.js';
+import { ExitCode, RomctlError } from '../../src/errors.js';
+import { parsePreloader, type BuildEmiRecord } from '../../src/formats/preloader/index.js';
+import { openRegistry } from '../../src/registry/registry.js';
+import { deviceFactsFor } from '../../src/registry/resolve-device.js';
+import { resolveSimProfile, SimPhone } from '../../src/sim/index.js';
+import { xflashDaServer } from '../../src/sim/da-xflash.js';
+import { buildRomFolder, romSpecForDevice, type RomSpec } from '../../src/testkit/rom-builder.js';
+import { flashOnce, G, workspace } from './flash-helpers.js';
+
+const ws = workspace('flash-ufs');
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const ascii = (text: string) => Buffer.from(text, 'latin1').toString('hex');
+
+/** the simulated oppo6833-ufs phone's memory, and the oppo6833-emmc one's (src/sim/profiles.ts) */
+const UFS_RECORD: BuildEmiRecord = {
+  package: 'ufs',
+  dram: 'LPDDR4X',
+  id: ascii('KM2V8001CM-B707'),
+  dramVendorId: 0x01,
+  rankSizes: [2n * G, 4n * G],
+};
+const EMMC_RECORD: BuildEmiRecord = {
+  package: 'emmc-mcp',
+  dram: 'LPDDR4X',
+  id: '13014e47314a395139',
+  dramVendorId: 0xff,
+  rankSizes: [3n * G, 3n * G],
+};
+/** a record for another UFS part (SK hynix uMCP): the wrong preloader for both phones */
+const OTHER_UFS_RECORD: BuildEmiRecord = {
+  package: 'ufs',
+  dram: 'LPDDR4X',
+  id: ascii('H9HQ16AFAMMDAR'),
+  dramVendorId: 0x06,
+  rankSizes: [4n * G, 4n * G],
+};
+
+async function oppo6833(): Promise<DeviceFacts> {
+  return (await deviceFactsFor(await openRegistry({}), 'oppo6833')).facts;
+}
+
+/** the oppo6833 layout for EMMC and UFS, a generated DA, a preloader with `records` */
+async function multiStoragePackage(name: string, records: BuildEmiRecord[], edit?: (spec: RomSpec) => void) {
+  const { profile } = await deviceFactsFor(await openRegistry({}), 'oppo6833');
+  const spec = romSpecForDevice(profile, { da: true });
+  spec.preloader = { ...spec.preloader, records };
+  edit?.(spec);
+  return (await buildRomFolder(spec, ws.path(name))).dir;
+}
+
+const GOOD = [UFS_RECORD, EMMC_RECORD];
+
+async function prepared(dir: string, mode: PlanMode, acceptRisk: string[] = []) {
+  const device = await oppo6833();
+  const pkg: CheckedPackage = await checkForFlash(dir, device, mode);
+  const plans = buildFlashPlans(pkg.facts, pkg.report, { mode, acceptRisk });
+  return { pkg, plan: plans, plans, device };
+}
+
+async function simulated(profile: 'oppo6833-ufs' | 'oppo6833-emmc'): Promise<SimPhone> {
+  return SimPhone.create({ profile: resolveSimProfile(profile), daServer: xflashDaServer });
+}
+
+/** protected partitions of the package's layout with recognisable bytes, at the UFS layout's addresses */
+async function seedProtected(phone: SimPhone, plan: FlashPlan): Promise<Map<string, string>> {
+  const backup = plan.steps.find((s) => s.kind === 'backup');
+  const hashes = new Map<string, string>();
+  for (const range of backup?.kind === 'backup' ? backup.ranges : []) {
+    const bytes = Buffer.from(`${range.name}: IMEI 8612345 calibration `.repeat(300));
+    await phone.storage.write('user', range.address, bytes);
+    hashes.set(range.name, sha(bytes));
+  }
+  return hashes;
+}
+
+describe('a V2.1.0 multi-storage package', () => {
+  it('has one plan per storage; the UFS one writes the user LU and the preloader to the boot LUs', async () => {
+    const dir = await multiStoragePackage('plans', GOOD);
+    const { pkg, plans } = await prepared(dir, 'download');
+    await pkg.close();
+    expect(plans.map((p) => p.storage)).toEqual(['emmc', 'ufs']);
+    const ufs = plans[1] as FlashPlan;
+    const writes = ufs.steps.flatMap((s) => (s.kind === 'write' ? [s.image] : []));
+    expect(writes.length).toBeGreaterThan(5);
+    expect(new Set(writes.map((w) => w.section))).toEqual(new Set(['user']));
+    // each image once: the EMMC layout's entries for the same files are not written again
+    expect(new Set(writes.map((w) => w.partition)).size).toBe(writes.length);
+    const preloader = ufs.steps.find((s) => s.kind === 'preloader');
+    expect(preloader?.kind === 'preloader' && preloader.image.section).toBe('boot1');
+    expect(ufs.steps.at(-2)?.kind).toBe('preloader');
+    expect(ufs.fingerprint).not.toBe(plans[0]?.fingerprint);
+  });
+
+  it('flashes a UFS phone (Firmware Upgrade): backup, format, GPT with 4096-byte LBAs, verify, restore, preloader to both boot LUs', async () => {
+    const dir = await multiStoragePackage('ufs-upgrade', GOOD);
+    const phone = await simulated('oppo6833-ufs');
+    expect(phone.lastBoot.mode).toBe('brom');
+    const run = await prepared(dir, 'upgrade');
+    const kept = await seedProtected(phone, run.plans[1] as FlashPlan);
+    const events: string[] = [];
+    let result: FlashResult;
+    try {
+      result = await flashOnce(phone, run, {
+        backupDir: ws.path('b-ufs-upgrade'),
+        onEvent: (event) => {
+          if (event.type === 'connected') events.push(`${event.storage} ${event.storageId}`);
+        },
+      });
+    } finally {
+      await run.pkg.close();
+    }
+    expect(events).toEqual([`ufs ${ascii('KM2V8001CM-B707')}`]);
+    expect(result.phone.boots).toBe(true);
+    expect(phone.lastBoot.mode).toBe('preloader');
+    expect(phone.lastBoot.reason).toMatch(/UFS LPDDR4X, id 4b4d3256/);
+    // the boot LUs hold the preloader behind a UFS_BOOT header, the same bytes in both
+    const lu0 = await phone.storage.read('boot1', 0, 0x20000);
+    const lu1 = await phone.storage.read('boot2', 0, 0x20000);
+    expect(Buffer.from(lu0.subarray(0, 8)).toString('latin1')).toBe('UFS_BOOT');
+    expect(sha(lu1)).toBe(sha(lu0));
+    expect(parsePreloader(lu0, { fileName: 'LU0' }).bootHeader?.identifier).toBe('UFS_BOOT');
+    // the GPT on the user LU: header at LBA 1 of 4096 bytes, entries at the UFS layout's byte addresses
+    const header = parseGptHeader(await phone.storage.read('user', 4096, 4096), 4096, 'LU2');
+    expect(header?.entriesLba).toBe(2n);
+    const entries = parseGptEntries(header!, await phone.storage.read('user', 2 * 4096, 128 * 128), 'LU2');
+    const table = (run.plans[1] as FlashPlan).table;
+    expect(entries.partitions.map((p) => [p.name, p.start])).toEqual(
+      table.map((r) => [r.partition, r.address]),
+    );
+    // the IMEI partitions came back byte for byte after the format
+    for (const [name, hash] of kept) {
+      const range = table.find((r) => r.name === name)!;
+      const length = Buffer.from(`${name}: IMEI 8612345 calibration `.repeat(300)).length;
+      expect(sha(await phone.storage.read('user', range.address, length)), name).toBe(hash);
+    }
+    expect(result.steps.find((s) => s.id === 'preloader')?.state).toBe('done');
+    await phone.close();
+  });
+
+  it('flashes an eMMC phone from the same package with the EMMC layout', async () => {
+    const dir = await multiStoragePackage('emmc', GOOD);
+    const phone = await simulated('oppo6833-emmc');
+    const run = await prepared(dir, 'download');
+    try {
+      const result = await flashOnce(phone, run, { backupDir: ws.path('b-emmc') });
+      expect(result.phone.boots).toBe(true);
+    } finally {
+      await run.pkg.close();
+    }
+    expect(phone.lastBoot.mode).toBe('preloader');
+    expect(phone.lastBoot.reason).toMatch(/eMMC-MCP LPDDR4X, id 13014e47314a395139/);
+    const boot1 = await phone.storage.read('boot1', 0, 16);
+    expect(Buffer.from(boot1.subarray(0, 9)).toString('latin1')).toBe('EMMC_BOOT');
+    await phone.close();
+  });
+
+  it('a package without a layout for the phone’s storage is refused before anything is written', async () => {
+    const dir = await multiStoragePackage('ufs-only', GOOD, (spec) => {
+      spec.storage = 'UFS';
+    });
+    const phone = await simulated('oppo6833-emmc');
+    const run = await prepared(dir, 'download');
+    const error = await flashOnce(phone, run, { backupDir: ws.path('b-ufs-only') }).catch((e: unknown) => e);
+    expect(() =>
+      buildFlashPlan(run.pkg.facts, run.pkg.report, { mode: 'download', storage: 'emmc' }),
+    ).toThrow(
+      /^package\.no-layout-for-storage: the phone has EMMC storage and the package's scatter lays out only UFS/,
+    );
+    await run.pkg.close();
+    expect(error).toBeInstanceOf(RomctlError);
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+    expect((error as RomctlError).message).toMatch(/^package\.no-layout-for-storage: .* lays out only UFS/);
+    expect((error as RomctlError).hint).toMatch(/nothing was written/);
+    expect(phone.storage.writtenBytes).toBe(0);
+    await phone.close();
+  });
+});
+
+describe('the wrong preloader on a UFS phone (EMI records for another UFS part)', () => {
+  it('the flash refuses it at connect time: the phone’s UFS id is in no record, nothing is written', async () => {
+    const dir = await multiStoragePackage('wrong', [OTHER_UFS_RECORD, EMMC_RECORD]);
+    const phone = await simulated('oppo6833-ufs');
+    const run = await prepared(dir, 'download');
+    const error = await flashOnce(phone, run, { backupDir: ws.path('b-wrong') }).catch((e: unknown) => e);
+    await run.pkg.close();
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+    expect((error as RomctlError).message).toMatch(/^preloader\.emi-no-match: /);
+    expect(phone.storage.writtenBytes).toBe(0);
+    await phone.close();
+  });
+
+  it('the engine forced past the check with --accept-risk writes it, and the phone is bricked: BROM mode only', async () => {
+    const good = await multiStoragePackage('good-first', GOOD);
+    const phone = await simulated('oppo6833-ufs');
+    const first = await prepared(good, 'download');
+    await flashOnce(phone, first, { backupDir: ws.path('b-good-first') }).finally(() => first.pkg.close());
+    expect(phone.lastBoot.mode).toBe('preloader');
+    const dir = await multiStoragePackage('wrong-forced', [OTHER_UFS_RECORD, EMMC_RECORD]);
+    const device = await oppo6833();
+    const pkg = await checkForFlash(dir, device, 'download');
+    const acceptRisk = ['preloader.emi-no-match', 'preloader.emi-undecided'];
+    const plans = buildFlashPlans(pkg.facts, pkg.report, {
+      mode: 'download',
+      acceptRisk,
+      withPreloader: true,
+    });
+    const result = await flashOnce(
+      phone,
+      { pkg, plan: plans, device },
+      { backupDir: ws.path('b-wrong-forced') },
+    ).finally(() => pkg.close());
+    expect(result.accepted).toContain('preloader.emi-no-match');
+    expect(phone.lastBoot.mode).toBe('brom');
+    expect(phone.lastBoot.reason).toMatch(/cannot start this phone's DRAM/);
+    await phone.close();
+  });
+});
