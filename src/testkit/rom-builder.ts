@@ -89,6 +89,8 @@ export function storagesOf(spec: RomSpec): readonly RomStorage[] {
 
 function regionFor(storage: RomStorage, partition: RomPartitionSpec): string {
   if (partition.region) return partition.region;
+  // the second boot area's copy, as real V2 scatters place it (MT6789 tulip: EMMC_BOOT2 / UFS_LU1)
+  if (partition.name === 'preloader_backup') return storage === 'UFS' ? 'UFS_LU1' : 'EMMC_BOOT2';
   const boot = partition.image === 'preloader';
   if (storage === 'UFS') return boot ? 'UFS_LU0_LU1' : 'UFS_LU2';
   return boot ? 'EMMC_BOOT1_BOOT2' : 'EMMC_USER';
