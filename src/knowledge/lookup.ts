@@ -207,7 +207,9 @@ let daTexts: Map<string, ErrorEntry> | null = null;
 
 /** the entry one of whose XML DA texts this is, verbatim but for case, NULs and a trailing full stop */
 function knownDaText(text: string): ErrorEntry | undefined {
-  daTexts ??= new Map(ERROR_ENTRIES.flatMap((entry) => (entry.daTexts ?? []).map((t) => [daTextKey(t), entry])));
+  daTexts ??= new Map(
+    ERROR_ENTRIES.flatMap((entry) => (entry.daTexts ?? []).map((t) => [daTextKey(t), entry])),
+  );
   return daTexts.get(daTextKey(text));
 }
 

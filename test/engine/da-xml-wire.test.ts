@@ -11,6 +11,7 @@ import { decodeReply, encodeAck, XmlLink } from '../../src/engine/da/xml-link.js
 import { HOST_CAPABILITY } from '../../src/engine/da/xml-protocol.js';
 import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import { RomctlError } from '../../src/errors.js';
+import { cleanly } from '../helpers/errors.js';
 import { explainCode } from '../../src/knowledge/index.js';
 
 /**
@@ -241,14 +242,6 @@ describe('DA replies and documents', () => {
 });
 
 describe('fuzz', () => {
-  const cleanly = (run: () => unknown) => {
-    try {
-      run();
-    } catch (e) {
-      if (!(e instanceof RomctlError)) throw e;
-    }
-  };
-
   it('any frame payload decodes to a reply or a RomctlError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (b) => cleanly(() => decodeReply(b, 'x'))),

@@ -221,7 +221,9 @@ describe.skipIf(!existsSync(v6Da))(
       ]);
       expect(run.code).toBe(1);
       expect(run.stderr).not.toMatch(/protocol-unsupported/);
-      expect(run.stderr).toMatch(/no DA entry for MT6797 \(0x279\) in this file \(it has entries for 0x1172\)/);
+      expect(run.stderr).toMatch(
+        /no DA entry for MT6797 \(0x279\) in this file \(it has entries for 0x1172\)/,
+      );
       expect(run.stdout).not.toMatch(/FLASHED/);
     });
   },

@@ -8,15 +8,17 @@ import { ExitCode, RomctlError } from '../../errors.js';
 import { daSlaAnswer } from '../sla.js';
 import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
 import {
-  rangeError,
+  type Da2Image,
+  type DaClient,
+  type ProgressFn,
   readAllWith,
   readGptWith,
+  requireSectorAligned,
+  roundUpToSector,
   sha256With,
-  writeSparseWith,
-  type DaClient,
-  type Da2Image,
-  type ProgressFn,
   type SparseWriteOptions,
+  stageError,
+  writeSparseWith,
 } from './client.js';
 import { DaStatusError } from './da-status.js';
 import type { GptTable } from './gpt.js';
@@ -310,16 +312,15 @@ export class XFlashClient implements DaClient {
   ): Promise<void> {
     this.requireStage(2, 'writing');
     const where = `${this.where}, ${section} @ 0x${address.toString(16)}`;
-    if (address % BigInt(SECTOR) !== 0n)
-      throw rangeError(`write address is not ${SECTOR}-byte aligned`, where);
+    requireSectorAligned(address, where);
     if (length === 0n) return;
     const { write: packetLength } = await this.packetLengths();
-    const padded = roundUp(length);
+    const padded = roundUpToSector(length);
     await this.rangeCommand(Cmd.WRITE_DATA, 'WRITE_DATA', section, address, padded);
     let done = 0n;
     for await (const packet of packets(data, length, packetLength, where)) {
       const body =
-        packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUp(BigInt(packet.length))));
+        packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUpToSector(BigInt(packet.length))));
       await this.link.sendU32(0);
       await this.link.sendU32(sum16(body));
       await this.link.send(body);
@@ -428,11 +429,7 @@ export class XFlashClient implements DaClient {
   }
 
   private requireStage(stage: 1 | 2, what: string): void {
-    if (this.stage === stage) return;
-    throw new RomctlError(
-      stage === 2 ? `${what} needs DA2: run bootTo first` : `${what} is a DA1 step and DA2 already runs`,
-      { exitCode: ExitCode.internal, where: this.where },
-    );
+    if (this.stage !== stage) throw stageError(stage, what, this.where);
   }
 }
 
@@ -440,11 +437,6 @@ function u32s(...values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   values.forEach((v, i) => new DataView(out.buffer).setUint32(i * 4, v, true));
   return out;
-}
-
-function roundUp(length: bigint): bigint {
-  const sector = BigInt(SECTOR);
-  return ((length + sector - 1n) / sector) * sector;
 }
 
 function padTo(bytes: Uint8Array, size: number): Uint8Array {

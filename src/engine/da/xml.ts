@@ -16,15 +16,17 @@ import { entryForDaText } from '../../knowledge/index.js';
 import { daSlaAnswer } from '../sla.js';
 import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
 import {
-  rangeError,
+  type Da2Image,
+  type DaClient,
+  type ProgressFn,
   readAllWith,
   readGptWith,
+  requireSectorAligned,
+  roundUpToSector,
   sha256With,
-  writeSparseWith,
-  type DaClient,
-  type Da2Image,
-  type ProgressFn,
   type SparseWriteOptions,
+  stageError,
+  writeSparseWith,
 } from './client.js';
 import type { GptTable } from './gpt.js';
 import { packets } from './packets.js';
@@ -53,7 +55,6 @@ import {
 } from './xml-protocol.js';
 import type { Section, StorageInfo } from './xflash-info.js';
 import { protocolError } from './xflash-link.js';
-import { SECTOR } from './xflash-protocol.js';
 
 /** the step name DA-level SLA failures carry (the flash session turns them into a security refusal) */
 export const XML_SLA_STEP = 'DA SLA (SECURITY-SET-FLASH-POLICY)';
@@ -284,10 +285,9 @@ export class XmlDaClient implements DaClient {
   ): Promise<void> {
     this.requireStage(2, 'writing');
     const where = `${this.where}, ${section} @ 0x${address.toString(16)}`;
-    if (address % BigInt(SECTOR) !== 0n)
-      throw rangeError(`write address is not ${SECTOR}-byte aligned`, where);
+    requireSectorAligned(address, where);
     if (length === 0n) return;
-    const padded = roundUp(length);
+    const padded = roundUpToSector(length);
     const body = padded === length ? data : padStream(data, padded - length);
     await this.run(
       XmlCmd.WRITE_FLASH,
@@ -564,11 +564,7 @@ export class XmlDaClient implements DaClient {
   }
 
   private requireStage(stage: 1 | 2, what: string): void {
-    if (this.stage === stage) return;
-    throw new RomctlError(
-      stage === 2 ? `${what} needs DA2: run bootTo first` : `${what} is a DA1 step and DA2 already runs`,
-      { exitCode: ExitCode.internal, where: this.where },
-    );
+    if (this.stage !== stage) throw stageError(stage, what, this.where);
   }
 }
 
@@ -583,11 +579,6 @@ const hex = (value: bigint) => `0x${value.toString(16)}`;
 
 /** a result after which the DA resets instead of sending CMD:START (mtkclient stops on exactly this one) */
 const resets = (said: string) => said.trim() === DA_RESET_RESULT;
-
-function roundUp(length: bigint): bigint {
-  const sector = BigInt(SECTOR);
-  return ((length + sector - 1n) / sector) * sector;
-}
 
 async function* padStream(
   data: Uint8Array | AsyncIterable<Uint8Array>,
