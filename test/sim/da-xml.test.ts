@@ -282,6 +282,40 @@ describe('simulated XML (V6) DA: flash operations', () => {
     expect(back[7]).toBe((bytes[7] as number) ^ 0xff);
   });
 
+  it('keeps what reached the flash when the cable is pulled in a hung write, and boots again', async () => {
+    const {
+      host,
+      da2,
+      bench: b,
+    } = await jumped('oppo6833', {
+      daServer: faultySimDaServer({ hangOnWrite: ({ address }) => address >= 0x47d00000n + 0x100000n }),
+    });
+    await setUp(host);
+    await bootDa2(host, da2);
+    const bytes = pattern(0x200000, 8);
+    await startWrite(host, 'UFS-LUA2', '0x47d00000', bytes.length);
+    await host.progress();
+    await host.doc('DOWNLOAD-FILE');
+    await host.send('OK');
+    await host.send('OK@0x200000');
+    await host.expect('OK');
+    await host.send('OK@0x0');
+    await host.expect('OK');
+    await host.sendData(bytes.subarray(0, 0x100000));
+    await host.expect('OK');
+    await host.send('OK@0x0');
+    await host.expect('OK');
+    await host.sendData(bytes.subarray(0x100000));
+    // the second packet is never acknowledged: the phone hangs
+    await expect(host.link.read(1, 300)).rejects.toThrow(/no reply/);
+    await b.phone.pullCable();
+    await b.served;
+    expect(b.phone.lastBoot.mode).toBe('preloader');
+    const stored = Buffer.from(await b.phone.storage.read('user', 0x47d00000, 0x200000));
+    expect(stored.subarray(0, 0x100000).equals(bytes.subarray(0, 0x100000))).toBe(true);
+    expect(stored.subarray(0x100000).every((x) => x === 0)).toBe(true);
+  });
+
   it('erases a range with a progress report', async () => {
     const { host } = await ready('tulip');
     await write(host, 'EMMC-USER', '0x100000', pattern(0x2000, 4));
