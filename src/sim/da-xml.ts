@@ -1,9 +1,20 @@
 /**
  * The simulated phone's XML (V6) DA, both stages, speaking reference §4.5 as mtkclient and penumbra drive real V6
- * DAs. Every command runs as: host document → `OK` (or `ERR!…`) → DA-driven sub-exchanges (FILE-SYS-OPERATION,
- * PROGRESS-REPORT, DOWNLOAD-FILE, UPLOAD-FILE) → `CMD:END` (result, message) → host `OK` → `CMD:START` → host `OK`.
- * DRAM: no public V6 source uploads EMI settings, so DA1 brings DRAM up only on a phone whose own preloader
- * already started it (connected through the preloader); from BROM NOTIFY-INIT-HW fails.
+ * DAs. Texts go in frames of type 1 with a trailing NUL; the DA's log lines are type-2 frames a host skips.
+ *
+ * - After JUMP_DA: ← CMD:START, → OK. Each command: → `<da>` document; ← `OK`, or ← `ERR!<TEXT>` when it is
+ *   refused as sent; then DA-driven steps; ← CMD:END `<result>OK|ERR</result>[<message>STATUS_…</message>]`,
+ *   → OK; ← CMD:START, → OK. A later failure ends with CMD:END ERR only, or ← `ERR!<TEXT>` in place of a data
+ *   packet's OK first.
+ * - Steps: FILE-SYS-OPERATION FILE-SIZE (→ OK, → OK@0x<size>); PROGRESS-REPORT (→ OK, then ← OK!PROGRESS@<n> /
+ *   → OK … ← OK!EOT, → OK; only when the host listed it); DOWNLOAD-FILE (→ OK, → OK@0x<total>, ← OK, per
+ *   packet → OK@0x<sum16 or 0>, ← OK, → data, ← OK); UPLOAD-FILE (→ OK, ← OK@0x<total>, → OK, per packet ← OK,
+ *   → OK, ← data, → OK).
+ * - DA1: SET-RUNTIME-PARAMETER, HOST-SUPPORTED-COMMANDS, NOTIFY-INIT-HW (progress; DRAM comes up only on a phone
+ *   whose preloader already started it: no public V6 source uploads EMI settings), SET-HOST-INFO, BOOT-TO
+ *   (address and SHA-256 of DA2 checked against DA1), GET-HW-INFO/GET-DA-INFO/GET-SYS-PROPERTY (uploads), REBOOT.
+ *   DA2 adds READ-PARTITION-TABLE, WRITE-FLASH (FILE-SIZE, pre-erase progress, DOWNLOAD-FILE), READ-FLASH,
+ *   READ-PARTITION, ERASE-FLASH, ERASE-PARTITION.
  */
 import { randomBytes } from 'node:crypto';
 import { readSimDaIdentity, sha256Hex, type SimDaIdentity } from '../engine/da/container-build.js';
