@@ -21,10 +21,15 @@ import { readSimDaIdentity, sha256Hex, type SimDaIdentity } from '../engine/da/c
 import { gptEntriesLength, parseGptEntries, parseGptHeader, type GptPartition } from '../engine/da/gpt.js';
 import { sum16 } from '../engine/da/packets.js';
 import type { Section } from '../engine/da/xflash-info.js';
-import type { Transport } from '../engine/transport/types.js';
 import { RomctlError } from '../errors.js';
-import { daPhoneOf, runnableDa, type DaPhone } from './da-phone.js';
-import type { SimDaFaults } from './da-xflash.js';
+import {
+  daPhoneOf,
+  opensDaSla,
+  runnableDa,
+  type DaPhone,
+  type SimDaFaults,
+  type SimDaSession,
+} from './da-phone.js';
 import type { DaServer } from './phone.js';
 import {
   dataDocument,
@@ -45,6 +50,16 @@ const MAX_DOCUMENT = 0x200000;
 export const SIM_XML_DA2_PACKET = 0x1000;
 export const SIM_XML_PACKET_LENGTH = 0x100000;
 const MAX_DA2 = 16 * 1024 * 1024;
+const MAX_SLA_ANSWER = 0x1000n;
+/** what DA-level SLA keeps closed until it is passed */
+const STORAGE_COMMANDS: ReadonlySet<string> = new Set([
+  'READ-PARTITION-TABLE',
+  'WRITE-FLASH',
+  'READ-FLASH',
+  'READ-PARTITION',
+  'ERASE-FLASH',
+  'ERASE-PARTITION',
+]);
 const ERASE_STEP = 256n * 1024n * 1024n;
 /** byte offsets must be whole 512-byte sectors */
 const ALIGN = 512n;
@@ -64,13 +79,7 @@ export function faultyXmlDaServer(faults: SimDaFaults): DaServer {
  * `ERR!PROTOCOL` once and stops). A DA image that is not a generated XML DA1 for this chip, or one started at the
  * wrong address, never answers at all.
  */
-export async function serveXmlDa(session: {
-  transport: Transport;
-  phone: DaPhone;
-  daImage: Uint8Array;
-  address?: number;
-  faults?: SimDaFaults;
-}): Promise<void> {
+export async function serveXmlDa(session: SimDaSession): Promise<void> {
   const identity = runnableDa(session.daImage, session.phone, 'xml', session.address);
   if (!identity) return;
   const wire = new SimXmlWire(session.transport, IDLE_TIMEOUT_MS);
@@ -105,6 +114,9 @@ class SimXmlDa {
   private hostCapabilities = new Set<string>();
   /** the command's OK went out: a refusal now ends it with CMD:END only */
   private accepted = false;
+  /** DA-level SLA: the random bytes SECURITY-GET-DEV-FW-INFO gave out, and whether they came back right */
+  private readonly slaChallenge = randomBytes(16);
+  private slaPassed = false;
 
   constructor(
     private readonly wire: SimXmlWire,
@@ -204,6 +216,15 @@ class SimXmlDa {
   private stageTwo(command: HostCommand): Promise<void> {
     const { args } = command;
     switch (command.name) {
+      case 'SECURITY-GET-DEV-FW-INFO':
+        return this.sendDocument('sla', this.devFwInfo(), args['target_file']);
+      case 'SECURITY-SET-FLASH-POLICY':
+        return this.setFlashPolicy(args['source_file']);
+    }
+    // with DA-level SLA on, storage stays closed until the host has answered the challenge
+    if (this.phone.daSlaKey && !this.slaPassed && STORAGE_COMMANDS.has(command.name))
+      throw new XmlDaRefusal(E.slaRequired);
+    switch (command.name) {
       case 'READ-PARTITION-TABLE':
         return this.readPartitionTable(args['target_file']);
       case 'WRITE-FLASH':
@@ -273,18 +294,7 @@ class SimXmlDa {
       await this.wire.text(MAX_DOCUMENT);
       return 'end';
     }
-    const pieces: Uint8Array[] = [];
-    await this.download(
-      '2nd-DA',
-      args['source_file'] as string,
-      SIM_XML_DA2_PACKET,
-      BigInt(MAX_DA2),
-      (data) => {
-        pieces.push(Uint8Array.from(data));
-        return Promise.resolve();
-      },
-    );
-    const da2 = Buffer.concat(pieces);
+    const da2 = await this.downloadWhole('2nd-DA', args['source_file'] as string, BigInt(MAX_DA2));
     const identity = readSimDaIdentity(da2);
     if (sha256Hex(da2) !== this.identity.da2Sha256 || identity?.stage !== 2 || identity.protocol !== 'xml')
       throw new XmlDaRefusal(E.hashMismatch);
@@ -329,6 +339,16 @@ class SimXmlDa {
       await this.wire.sendText('OK');
     }
     return total;
+  }
+
+  /** a small DOWNLOAD-FILE (DA2, an SLA answer) kept in memory */
+  private async downloadWhole(info: string, source: string, limit: bigint): Promise<Buffer> {
+    const pieces: Uint8Array[] = [];
+    await this.download(info, source, SIM_XML_DA2_PACKET, limit, (data) => {
+      pieces.push(Uint8Array.from(data));
+      return Promise.resolve();
+    });
+    return Buffer.concat(pieces);
   }
 
   /** an `ERR!` text where the host waits for a packet's OK, then the command ends */
@@ -431,6 +451,29 @@ class SimXmlDa {
       [storage.kind, ''],
       ['product_id', ''],
     ]).replace(`<${storage.kind}></${storage.kind}>`, section);
+  }
+
+  /** mtkclient/penumbra read `<rnd>`, `<hrid>` and `<socid>` (hex) from it */
+  private devFwInfo(): string {
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
+    return dataDocument(
+      'sla',
+      [
+        ['rnd', hex(this.slaChallenge)],
+        ['hrid', hex(this.phone.meId)],
+        ['socid', hex(this.phone.socId)],
+      ],
+      ' version="1.0"',
+    );
+  }
+
+  /** SECURITY-SET-FLASH-POLICY: the DA pulls the host's answer to its SLA challenge with DOWNLOAD-FILE */
+  private async setFlashPolicy(source: string | undefined): Promise<void> {
+    if (source === undefined) throw new XmlDaRefusal(E.invalidParameters);
+    await this.accept();
+    const answer = await this.downloadWhole('SecurityPolicy', source, MAX_SLA_ANSWER);
+    this.slaPassed = opensDaSla(this.phone, this.slaChallenge, answer);
+    if (!this.slaPassed) throw new XmlDaRefusal(E.slaRequired);
   }
 
   private daInfo(): string {
