@@ -32,13 +32,13 @@ import {
 } from './da-phone.js';
 import type { DaServer } from './phone.js';
 import {
-  dataDocument,
-  hostDocument,
-  memFileLength,
-  numberArg,
-  readHostCommand,
-  type HostCommand,
-} from './xml-doc.js';
+  daInfoDocument,
+  hwInfoDocument,
+  partitionTableDocument,
+  slaInfoDocument,
+  sysPropertyDocument,
+} from './xml-da-documents.js';
+import { hostDocument, memFileLength, numberArg, readHostCommand, type HostCommand } from './xml-doc.js';
 import { DA2_ADDRESS_INVALID, XML_DA_ERRORS as E, XmlDaRefusal, type XmlDaError } from './xml-da-errors.js';
 import { SimXmlWire, WireBroken } from './xml-wire.js';
 
@@ -196,9 +196,13 @@ class SimXmlDa {
       case 'SET-BOOT-MODE':
         return this.accept();
       case 'GET-HW-INFO':
-        return this.sendDocument('da_hw_info', this.hwInfo(), args['target_file']);
+        return this.sendDocument(
+          'da_hw_info',
+          hwInfoDocument(this.phone.storage, this.dramReady ? this.phone.dramBytes : 0n, randomBytes(16)),
+          args['target_file'],
+        );
       case 'GET-DA-INFO':
-        return this.sendDocument('da_info', this.daInfo(), args['target_file']);
+        return this.sendDocument('da_info', daInfoDocument(DA_VERSION, this.stage), args['target_file']);
       case 'GET-SYS-PROPERTY':
         return this.sysProperty(args['key'], args['target_file']);
       case 'REBOOT':
@@ -217,7 +221,11 @@ class SimXmlDa {
     const { args } = command;
     switch (command.name) {
       case 'SECURITY-GET-DEV-FW-INFO':
-        return this.sendDocument('sla', this.devFwInfo(), args['target_file']);
+        return this.sendDocument(
+          'sla',
+          slaInfoDocument(this.slaChallenge, this.phone.meId, this.phone.socId),
+          args['target_file'],
+        );
       case 'SECURITY-SET-FLASH-POLICY':
         return this.setFlashPolicy(args['source_file']);
     }
@@ -427,46 +435,6 @@ class SimXmlDa {
     );
   }
 
-  /** mtkclient's `<da_hw_info>`: storage type, block size, sizes and ids (eMMC CID / UFS id) */
-  private hwInfo(): string {
-    const { storage } = this.phone;
-    const hex = (n: number | bigint) => `0x${n.toString(16)}`;
-    const id = storage.id.toUpperCase();
-    const section =
-      storage.kind === 'emmc'
-        ? `<emmc><block_size>${hex(storage.blockSize)}</block_size><boot1_size>${hex(storage.size('boot1'))}</boot1_size>` +
-          `<boot2_size>${hex(storage.size('boot2'))}</boot2_size><rpmb_size>0x0</rpmb_size>` +
-          `<user_size>${hex(storage.size('user'))}</user_size><gp1_size>0</gp1_size><gp2_size>0</gp2_size>` +
-          `<gp3_size>0</gp3_size><gp4_size>0</gp4_size><id>${id}</id></emmc>`
-        : `<ufs><block_size>${hex(storage.blockSize)}</block_size><lua0_size>${hex(storage.size('boot1'))}</lua0_size>` +
-          `<lua1_size>${hex(storage.size('boot2'))}</lua1_size><lua2_size>${hex(storage.size('user'))}</lua2_size>` +
-          `<lua3_size>0</lua3_size><id>${id}</id>` +
-          `<ufs_cid>${id}</ufs_cid><ufs_fwver>${storage.firmwareVersion.toUpperCase()}</ufs_fwver></ufs>`;
-    return dataDocument('da_hw_info', [
-      ['version', '1.2'],
-      ['ram_size', hex(this.dramReady ? this.phone.dramBytes : 0n)],
-      ['battery_voltage', '3810'],
-      ['random_id', randomBytes(16).toString('hex')],
-      ['storage', storage.kind.toUpperCase()],
-      [storage.kind, ''],
-      ['product_id', ''],
-    ]).replace(`<${storage.kind}></${storage.kind}>`, section);
-  }
-
-  /** mtkclient/penumbra read `<rnd>`, `<hrid>` and `<socid>` (hex) from it */
-  private devFwInfo(): string {
-    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
-    return dataDocument(
-      'sla',
-      [
-        ['rnd', hex(this.slaChallenge)],
-        ['hrid', hex(this.phone.meId)],
-        ['socid', hex(this.phone.socId)],
-      ],
-      ' version="1.0"',
-    );
-  }
-
   /** SECURITY-SET-FLASH-POLICY: the DA pulls the host's answer to its SLA challenge with DOWNLOAD-FILE */
   private async setFlashPolicy(source: string | undefined): Promise<void> {
     if (source === undefined) throw new XmlDaRefusal(E.invalidParameters);
@@ -476,25 +444,10 @@ class SimXmlDa {
     if (!this.slaPassed) throw new XmlDaRefusal(E.slaRequired);
   }
 
-  private daInfo(): string {
-    return dataDocument('da_info', [
-      ['version', '1.0'],
-      ['da_version', DA_VERSION],
-      ['build', `stage ${this.stage}`],
-    ]);
-  }
-
   private async sysProperty(key: string | undefined, target: string | undefined): Promise<void> {
     if (key !== 'DA.SLA') throw new XmlDaRefusal(E.invalidParameters);
     const value = this.phone.daSlaKey ? 'ENABLED' : 'DISABLED';
-    await this.sendDocument(
-      'sys_property',
-      dataDocument('sys_property', []).replace(
-        '</sys_property>',
-        `<item key="DA.SLA">${value}</item></sys_property>`,
-      ),
-      target,
-    );
+    await this.sendDocument('sys_property', sysPropertyDocument(key, value), target);
   }
 
   /** REBOOT IMMEDIATE / DISCONNECT: the command ends, then the DA resets the phone */
@@ -521,13 +474,7 @@ class SimXmlDa {
   }
 
   private async readPartitionTable(target: string | undefined): Promise<void> {
-    const table = await this.partitions();
-    const hex = (n: bigint) => `0x${n.toString(16)}`;
-    const body = table
-      .map((p) => `<pt><name>${p.name}</name><start>${hex(p.start)}</start><size>${hex(p.size)}</size></pt>`)
-      .join('');
-    const document = `<?xml version="1.0" encoding="utf-8"?><partition_table version="1.0">${body}</partition_table>`;
-    await this.sendDocument('partition_table', document, target);
+    await this.sendDocument('partition_table', partitionTableDocument(await this.partitions()), target);
   }
 
   /** `EMMC-USER`, `UFS-LUA2` … (the phone's own storage only) or a GPT partition name */
