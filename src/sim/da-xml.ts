@@ -1,28 +1,44 @@
 /**
  * The simulated phone's XML (V6) DA, both stages, speaking reference §4.5 as mtkclient and penumbra drive real V6
- * DAs. Every command runs as: host document → `OK` (or `ERR!…`) → DA-driven sub-exchanges (FILE-SYS-OPERATION,
- * PROGRESS-REPORT, DOWNLOAD-FILE, UPLOAD-FILE) → `CMD:END` (result, message) → host `OK` → `CMD:START` → host `OK`.
- * DRAM: no public V6 source uploads EMI settings, so DA1 brings DRAM up only on a phone whose own preloader
- * already started it (connected through the preloader); from BROM NOTIFY-INIT-HW fails.
+ * DAs. Texts go in frames of type 1 with a trailing NUL; the DA's log lines are type-2 frames a host skips.
+ *
+ * - After JUMP_DA: ← CMD:START, → OK. Each command: → `<da>` document; ← `OK`, or ← `ERR!<TEXT>` when it is
+ *   refused as sent; then DA-driven steps; ← CMD:END `<result>OK|ERR</result>[<message>STATUS_…</message>]`,
+ *   → OK; ← CMD:START, → OK. A later failure ends with CMD:END ERR only, or ← `ERR!<TEXT>` in place of a data
+ *   packet's OK first.
+ * - Steps: FILE-SYS-OPERATION FILE-SIZE (→ OK, → OK@0x<size>); PROGRESS-REPORT (→ OK, then ← OK!PROGRESS@<n> /
+ *   → OK … ← OK!EOT, → OK; only when the host listed it); DOWNLOAD-FILE (→ OK, → OK@0x<total>, ← OK, per
+ *   packet → OK@0x<sum16 or 0>, ← OK, → data, ← OK); UPLOAD-FILE (→ OK, ← OK@0x<total>, → OK, per packet ← OK,
+ *   → OK, ← data, → OK).
+ * - DA1: SET-RUNTIME-PARAMETER, HOST-SUPPORTED-COMMANDS, NOTIFY-INIT-HW (progress; DRAM comes up only on a phone
+ *   whose preloader already started it: no public V6 source uploads EMI settings), SET-HOST-INFO, BOOT-TO
+ *   (address and SHA-256 of DA2 checked against DA1), GET-HW-INFO/GET-DA-INFO/GET-SYS-PROPERTY (uploads), REBOOT.
+ *   DA2 adds READ-PARTITION-TABLE, WRITE-FLASH (FILE-SIZE, pre-erase progress, DOWNLOAD-FILE), READ-FLASH,
+ *   READ-PARTITION, ERASE-FLASH, ERASE-PARTITION.
  */
 import { randomBytes } from 'node:crypto';
 import { readSimDaIdentity, sha256Hex, type SimDaIdentity } from '../engine/da/container-build.js';
 import { gptEntriesLength, parseGptEntries, parseGptHeader, type GptPartition } from '../engine/da/gpt.js';
 import { sum16 } from '../engine/da/packets.js';
 import type { Section } from '../engine/da/xflash-info.js';
-import type { Transport } from '../engine/transport/types.js';
 import { RomctlError } from '../errors.js';
-import { daPhoneOf, runnableDa, type DaPhone } from './da-phone.js';
-import type { SimDaFaults } from './da-xflash.js';
+import {
+  daPhoneOf,
+  opensDaSla,
+  runnableDa,
+  type DaPhone,
+  type SimDaFaults,
+  type SimDaSession,
+} from './da-phone.js';
 import type { DaServer } from './phone.js';
 import {
-  dataDocument,
-  hostDocument,
-  memFileLength,
-  numberArg,
-  readHostCommand,
-  type HostCommand,
-} from './xml-doc.js';
+  daInfoDocument,
+  hwInfoDocument,
+  partitionTableDocument,
+  slaInfoDocument,
+  sysPropertyDocument,
+} from './xml-da-documents.js';
+import { hostDocument, memFileLength, numberArg, readHostCommand, type HostCommand } from './xml-doc.js';
 import { DA2_ADDRESS_INVALID, XML_DA_ERRORS as E, XmlDaRefusal, type XmlDaError } from './xml-da-errors.js';
 import { SimXmlWire, WireBroken } from './xml-wire.js';
 
@@ -34,6 +50,16 @@ const MAX_DOCUMENT = 0x200000;
 export const SIM_XML_DA2_PACKET = 0x1000;
 export const SIM_XML_PACKET_LENGTH = 0x100000;
 const MAX_DA2 = 16 * 1024 * 1024;
+const MAX_SLA_ANSWER = 0x1000n;
+/** what DA-level SLA keeps closed until it is passed */
+const STORAGE_COMMANDS: ReadonlySet<string> = new Set([
+  'READ-PARTITION-TABLE',
+  'WRITE-FLASH',
+  'READ-FLASH',
+  'READ-PARTITION',
+  'ERASE-FLASH',
+  'ERASE-PARTITION',
+]);
 const ERASE_STEP = 256n * 1024n * 1024n;
 /** byte offsets must be whole 512-byte sectors */
 const ALIGN = 512n;
@@ -53,13 +79,7 @@ export function faultyXmlDaServer(faults: SimDaFaults): DaServer {
  * `ERR!PROTOCOL` once and stops). A DA image that is not a generated XML DA1 for this chip, or one started at the
  * wrong address, never answers at all.
  */
-export async function serveXmlDa(session: {
-  transport: Transport;
-  phone: DaPhone;
-  daImage: Uint8Array;
-  address?: number;
-  faults?: SimDaFaults;
-}): Promise<void> {
+export async function serveXmlDa(session: SimDaSession): Promise<void> {
   const identity = runnableDa(session.daImage, session.phone, 'xml', session.address);
   if (!identity) return;
   const wire = new SimXmlWire(session.transport, IDLE_TIMEOUT_MS);
@@ -94,6 +114,9 @@ class SimXmlDa {
   private hostCapabilities = new Set<string>();
   /** the command's OK went out: a refusal now ends it with CMD:END only */
   private accepted = false;
+  /** DA-level SLA: the random bytes SECURITY-GET-DEV-FW-INFO gave out, and whether they came back right */
+  private readonly slaChallenge = randomBytes(16);
+  private slaPassed = false;
 
   constructor(
     private readonly wire: SimXmlWire,
@@ -173,9 +196,13 @@ class SimXmlDa {
       case 'SET-BOOT-MODE':
         return this.accept();
       case 'GET-HW-INFO':
-        return this.sendDocument('da_hw_info', this.hwInfo(), args['target_file']);
+        return this.sendDocument(
+          'da_hw_info',
+          hwInfoDocument(this.phone.storage, this.dramReady ? this.phone.dramBytes : 0n, randomBytes(16)),
+          args['target_file'],
+        );
       case 'GET-DA-INFO':
-        return this.sendDocument('da_info', this.daInfo(), args['target_file']);
+        return this.sendDocument('da_info', daInfoDocument(DA_VERSION, this.stage), args['target_file']);
       case 'GET-SYS-PROPERTY':
         return this.sysProperty(args['key'], args['target_file']);
       case 'REBOOT':
@@ -192,6 +219,19 @@ class SimXmlDa {
 
   private stageTwo(command: HostCommand): Promise<void> {
     const { args } = command;
+    switch (command.name) {
+      case 'SECURITY-GET-DEV-FW-INFO':
+        return this.sendDocument(
+          'sla',
+          slaInfoDocument(this.slaChallenge, this.phone.meId, this.phone.socId),
+          args['target_file'],
+        );
+      case 'SECURITY-SET-FLASH-POLICY':
+        return this.setFlashPolicy(args['source_file']);
+    }
+    // with DA-level SLA on, storage stays closed until the host has answered the challenge
+    if (this.phone.daSlaKey && !this.slaPassed && STORAGE_COMMANDS.has(command.name))
+      throw new XmlDaRefusal(E.slaRequired);
     switch (command.name) {
       case 'READ-PARTITION-TABLE':
         return this.readPartitionTable(args['target_file']);
@@ -262,18 +302,7 @@ class SimXmlDa {
       await this.wire.text(MAX_DOCUMENT);
       return 'end';
     }
-    const pieces: Uint8Array[] = [];
-    await this.download(
-      '2nd-DA',
-      args['source_file'] as string,
-      SIM_XML_DA2_PACKET,
-      BigInt(MAX_DA2),
-      (data) => {
-        pieces.push(Uint8Array.from(data));
-        return Promise.resolve();
-      },
-    );
-    const da2 = Buffer.concat(pieces);
+    const da2 = await this.downloadWhole('2nd-DA', args['source_file'] as string, BigInt(MAX_DA2));
     const identity = readSimDaIdentity(da2);
     if (sha256Hex(da2) !== this.identity.da2Sha256 || identity?.stage !== 2 || identity.protocol !== 'xml')
       throw new XmlDaRefusal(E.hashMismatch);
@@ -318,6 +347,16 @@ class SimXmlDa {
       await this.wire.sendText('OK');
     }
     return total;
+  }
+
+  /** a small DOWNLOAD-FILE (DA2, an SLA answer) kept in memory */
+  private async downloadWhole(info: string, source: string, limit: bigint): Promise<Buffer> {
+    const pieces: Uint8Array[] = [];
+    await this.download(info, source, SIM_XML_DA2_PACKET, limit, (data) => {
+      pieces.push(Uint8Array.from(data));
+      return Promise.resolve();
+    });
+    return Buffer.concat(pieces);
   }
 
   /** an `ERR!` text where the host waits for a packet's OK, then the command ends */
@@ -396,51 +435,19 @@ class SimXmlDa {
     );
   }
 
-  /** mtkclient's `<da_hw_info>`: storage type, block size, sizes and ids (eMMC CID / UFS id) */
-  private hwInfo(): string {
-    const { storage } = this.phone;
-    const hex = (n: number | bigint) => `0x${n.toString(16)}`;
-    const id = storage.id.toUpperCase();
-    const section =
-      storage.kind === 'emmc'
-        ? `<emmc><block_size>${hex(storage.blockSize)}</block_size><boot1_size>${hex(storage.size('boot1'))}</boot1_size>` +
-          `<boot2_size>${hex(storage.size('boot2'))}</boot2_size><rpmb_size>0x0</rpmb_size>` +
-          `<user_size>${hex(storage.size('user'))}</user_size><gp1_size>0</gp1_size><gp2_size>0</gp2_size>` +
-          `<gp3_size>0</gp3_size><gp4_size>0</gp4_size><id>${id}</id></emmc>`
-        : `<ufs><block_size>${hex(storage.blockSize)}</block_size><lua0_size>${hex(storage.size('boot1'))}</lua0_size>` +
-          `<lua1_size>${hex(storage.size('boot2'))}</lua1_size><lua2_size>${hex(storage.size('user'))}</lua2_size>` +
-          `<lua3_size>0</lua3_size><id>${id}</id>` +
-          `<ufs_cid>${id}</ufs_cid><ufs_fwver>${storage.firmwareVersion.toUpperCase()}</ufs_fwver></ufs>`;
-    return dataDocument('da_hw_info', [
-      ['version', '1.2'],
-      ['ram_size', hex(this.dramReady ? this.phone.dramBytes : 0n)],
-      ['battery_voltage', '3810'],
-      ['random_id', randomBytes(16).toString('hex')],
-      ['storage', storage.kind.toUpperCase()],
-      [storage.kind, ''],
-      ['product_id', ''],
-    ]).replace(`<${storage.kind}></${storage.kind}>`, section);
-  }
-
-  private daInfo(): string {
-    return dataDocument('da_info', [
-      ['version', '1.0'],
-      ['da_version', DA_VERSION],
-      ['build', `stage ${this.stage}`],
-    ]);
+  /** SECURITY-SET-FLASH-POLICY: the DA pulls the host's answer to its SLA challenge with DOWNLOAD-FILE */
+  private async setFlashPolicy(source: string | undefined): Promise<void> {
+    if (source === undefined) throw new XmlDaRefusal(E.invalidParameters);
+    await this.accept();
+    const answer = await this.downloadWhole('SecurityPolicy', source, MAX_SLA_ANSWER);
+    this.slaPassed = opensDaSla(this.phone, this.slaChallenge, answer);
+    if (!this.slaPassed) throw new XmlDaRefusal(E.slaRequired);
   }
 
   private async sysProperty(key: string | undefined, target: string | undefined): Promise<void> {
     if (key !== 'DA.SLA') throw new XmlDaRefusal(E.invalidParameters);
     const value = this.phone.daSlaKey ? 'ENABLED' : 'DISABLED';
-    await this.sendDocument(
-      'sys_property',
-      dataDocument('sys_property', []).replace(
-        '</sys_property>',
-        `<item key="DA.SLA">${value}</item></sys_property>`,
-      ),
-      target,
-    );
+    await this.sendDocument('sys_property', sysPropertyDocument(key, value), target);
   }
 
   /** REBOOT IMMEDIATE / DISCONNECT: the command ends, then the DA resets the phone */
@@ -467,13 +474,7 @@ class SimXmlDa {
   }
 
   private async readPartitionTable(target: string | undefined): Promise<void> {
-    const table = await this.partitions();
-    const hex = (n: bigint) => `0x${n.toString(16)}`;
-    const body = table
-      .map((p) => `<pt><name>${p.name}</name><start>${hex(p.start)}</start><size>${hex(p.size)}</size></pt>`)
-      .join('');
-    const document = `<?xml version="1.0" encoding="utf-8"?><partition_table version="1.0">${body}</partition_table>`;
-    await this.sendDocument('partition_table', document, target);
+    await this.sendDocument('partition_table', partitionTableDocument(await this.partitions()), target);
   }
 
   /** `EMMC-USER`, `UFS-LUA2` … (the phone's own storage only) or a GPT partition name */

@@ -14,6 +14,7 @@ export const XML_DA_ERRORS = {
   checksum: { text: 'CHECKSUM', status: 'STATUS_CHECKSUM_ERR' },
   hashMismatch: { text: 'DA-HASH-MISMATCH', status: 'STATUS_DA_HASH_MISMATCH' },
   dram: { text: 'EXT-RAM-EXCEPTION', status: 'STATUS_EXT_RAM_EXCEPTION' },
+  slaRequired: { text: 'SEC-DL-FORBIDDEN', status: 'STATUS_SEC_DL_FORBIDDEN' },
 } as const;
 
 export type XmlDaError = (typeof XML_DA_ERRORS)[keyof typeof XML_DA_ERRORS];

@@ -73,16 +73,6 @@ export function hostDocument(command: string, args: ReadonlyArray<[string, strin
   );
 }
 
-/** A data document the DA uploads (hardware info, partition table, …): one root, text children in order. */
-export function dataDocument(
-  root: string,
-  children: ReadonlyArray<[string, string]>,
-  attributes = '',
-): string {
-  const body = children.map(([key, value]) => `<${key}>${value}</${key}>`).join('');
-  return `<?xml version="1.0" encoding="utf-8"?><${root}${attributes}>${body}</${root}>`;
-}
-
 /** `MEM://0x<address>:0x<length>` → length; null for anything else */
 export function memFileLength(path: string | undefined): bigint | null {
   const m = /^MEM:\/\/0x[0-9a-f]+:0x([0-9a-f]+)$/i.exec(path ?? '');

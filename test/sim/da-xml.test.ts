@@ -1,3 +1,4 @@
+import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import {
 } from '../../src/engine/da/container-build.js';
 import { buildPreloader } from '../../src/formats/preloader/index.js';
 import { faultySimDaServer, simDaServer } from '../../src/sim/da-server.js';
-import { resolveSimProfile } from '../../src/sim/profiles.js';
+import { resolveSimProfile, type SimProfile } from '../../src/sim/profiles.js';
 import { bench, type Bench } from './fixtures.js';
 import { cmd, XmlHost } from './xml-host.js';
 
@@ -38,8 +39,10 @@ function pattern(length: number, seed: number): Buffer {
 }
 
 /** a V6 profile's phone, DA1 sent and jumped to through its BROM/preloader; `da1At` jumps elsewhere */
+type V6Phone = 'oppo6833' | 'tulip' | SimProfile;
+
 async function jumped(
-  profile: 'oppo6833' | 'tulip',
+  profile: V6Phone,
   options: { preloader?: Uint8Array; da1At?: number; daServer?: DaServer } = {},
 ): Promise<{ bench: Bench; host: XmlHost; da2: Uint8Array }> {
   const b = await bench({ profile, daServer: options.daServer ?? simDaServer, preloader: options.preloader });
@@ -83,7 +86,7 @@ async function bootDa2(host: XmlHost, da2: Uint8Array, level = 'NONE'): Promise<
   return host.ended();
 }
 
-async function ready(profile: 'oppo6833' | 'tulip', level = 'NONE') {
+async function ready(profile: V6Phone, level = 'NONE') {
   const rig = await jumped(profile);
   expect(await setUp(rig.host, level)).toContain('<result>OK</result>');
   expect(await bootDa2(rig.host, rig.da2, level)).toContain('<result>OK</result>');
@@ -282,6 +285,40 @@ describe('simulated XML (V6) DA: flash operations', () => {
     expect(back[7]).toBe((bytes[7] as number) ^ 0xff);
   });
 
+  it('keeps what reached the flash when the cable is pulled in a hung write, and boots again', async () => {
+    const {
+      host,
+      da2,
+      bench: b,
+    } = await jumped('oppo6833', {
+      daServer: faultySimDaServer({ hangOnWrite: ({ address }) => address >= 0x47d00000n + 0x100000n }),
+    });
+    await setUp(host);
+    await bootDa2(host, da2);
+    const bytes = pattern(0x200000, 8);
+    await startWrite(host, 'UFS-LUA2', '0x47d00000', bytes.length);
+    await host.progress();
+    await host.doc('DOWNLOAD-FILE');
+    await host.send('OK');
+    await host.send('OK@0x200000');
+    await host.expect('OK');
+    await host.send('OK@0x0');
+    await host.expect('OK');
+    await host.sendData(bytes.subarray(0, 0x100000));
+    await host.expect('OK');
+    await host.send('OK@0x0');
+    await host.expect('OK');
+    await host.sendData(bytes.subarray(0x100000));
+    // the second packet is never acknowledged: the phone hangs
+    await expect(host.link.read(1, 300)).rejects.toThrow(/no reply/);
+    await b.phone.pullCable();
+    await b.served;
+    expect(b.phone.lastBoot.mode).toBe('preloader');
+    const stored = Buffer.from(await b.phone.storage.read('user', 0x47d00000, 0x200000));
+    expect(stored.subarray(0, 0x100000).equals(bytes.subarray(0, 0x100000))).toBe(true);
+    expect(stored.subarray(0x100000).every((x) => x === 0)).toBe(true);
+  });
+
   it('erases a range with a progress report', async () => {
     const { host } = await ready('tulip');
     await write(host, 'EMMC-USER', '0x100000', pattern(0x2000, 4));
@@ -352,6 +389,44 @@ describe('simulated XML (V6) DA: flash operations', () => {
       cmd('READ-FLASH', '<partition>EMMC-USER</partition><offset>0x0</offset><length>0x200</length>'),
     );
     expect(answer.text).toBe('ERR!UNSUPPORTED');
+  });
+
+  it('with DA-level SLA on keeps storage closed until the challenge comes back encrypted for its key', async () => {
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const daSlaPrivateKey = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const { host } = await ready({ ...resolveSimProfile('tulip'), security: { daSlaPrivateKey } });
+    await host.send(
+      cmd('GET-SYS-PROPERTY', '<key>DA.SLA</key><target_file>MEM://0x0:0x200000</target_file>'),
+    );
+    await host.expect('OK');
+    expect((await host.receive()).toString()).toContain('<item key="DA.SLA">ENABLED</item>');
+    await host.ended();
+    const closed = await refused(
+      host,
+      cmd('READ-FLASH', '<partition>EMMC-USER</partition><offset>0x0</offset><length>0x200</length>'),
+    );
+    expect(closed.text).toBe('ERR!SEC-DL-FORBIDDEN');
+    await host.send(cmd('SECURITY-GET-DEV-FW-INFO', '<target_file>MEM://0x8000000:0x100000</target_file>'));
+    await host.expect('OK');
+    const info = (await host.receive()).toString();
+    await host.ended();
+    const rnd = Buffer.from(/<rnd>([0-9A-F]+)<\/rnd>/.exec(info)?.[1] ?? '', 'hex');
+    expect(rnd.length).toBe(16);
+    const answer = (bytes: Uint8Array) =>
+      publicEncrypt(
+        { key: keys.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        bytes,
+      );
+    for (const [bytes, result] of [
+      [Buffer.alloc(16), 'STATUS_SEC_DL_FORBIDDEN'],
+      [rnd, 'OK'],
+    ] as const) {
+      await host.send(cmd('SECURITY-SET-FLASH-POLICY', '<source_file>MEM://0x8000000:0x100</source_file>'));
+      await host.expect('OK');
+      expect(await host.give(answer(bytes))).toBe('OK');
+      expect(await host.ended()).toContain(result);
+    }
+    expect((await read(host, 'EMMC-USER', 0, 0x200)).length).toBe(0x200);
   });
 
   it('ends the session on REBOOT and the phone boots its preloader again', async () => {
