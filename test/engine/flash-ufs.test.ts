@@ -197,6 +197,29 @@ describe('a V2.1.0 multi-storage package', () => {
   });
 });
 
+describe('block alignment on the phone', () => {
+  it('a start on a 512-byte sector but not on a 4096-byte UFS block is refused on the UFS phone, nothing written', async () => {
+    // recovery moved by one eMMC sector: fine for eMMC, between two UFS blocks
+    const dir = await multiStoragePackage('misaligned', GOOD, (spec) => {
+      const recovery = spec.partitions.find((p) => p.name === 'recovery')!;
+      recovery.start = recovery.start! + 0x200n;
+      recovery.size -= 0x1000n;
+    });
+    const phone = await simulated('oppo6833-ufs');
+    const run = await prepared(dir, 'download', ['scatter.misaligned', 'device.layout-changed']);
+    const error = await flashOnce(phone, run, { backupDir: ws.path('b-misaligned') }).catch(
+      (e: unknown) => e,
+    );
+    await run.pkg.close();
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+    expect((error as RomctlError).message).toMatch(
+      /^scatter\.misaligned: recovery starts at 0x8200, not on a 4096-byte block of this phone's UFS storage/,
+    );
+    expect(phone.storage.writtenBytes).toBe(0);
+    await phone.close();
+  });
+});
+
 describe('the wrong preloader on a UFS phone (EMI records for another UFS part)', () => {
   it('the flash refuses it at connect time: the phone’s UFS id is in no record, nothing is written', async () => {
     const dir = await multiStoragePackage('wrong', [OTHER_UFS_RECORD, EMMC_RECORD]);
