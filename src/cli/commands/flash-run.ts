@@ -216,6 +216,7 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult, secon
     output.printJson({
       verdict: 'flashed',
       mode: plan.mode,
+      storage: plan.storage,
       package: plan.package,
       acceptedRisks: result.accepted,
       backupDir: result.backupDir,
