@@ -24,6 +24,7 @@ import { parseScatter } from '../../src/formats/scatter/index.js';
 import { openRegistry } from '../../src/registry/registry.js';
 import { deviceFactsFor } from '../../src/registry/resolve-device.js';
 import { resolveSimProfile, SimPhone } from '../../src/sim/index.js';
+import { shiftedLayout, writeSimPartitionTable } from '../../src/sim/partition-table.js';
 import { xflashDaServer } from '../../src/sim/da-xflash.js';
 import { buildRomFolder, romSpecForDevice, type RomSpec } from '../../src/testkit/rom-builder.js';
 import { flashOnce, G, workspace } from './flash-helpers.js';
@@ -193,6 +194,29 @@ describe('a V2.1.0 multi-storage package', () => {
     expect((error as RomctlError).message).toMatch(/^package\.no-layout-for-storage: .* lays out only UFS/);
     expect((error as RomctlError).hint).toMatch(/nothing was written/);
     expect(phone.storage.writtenBytes).toBe(0);
+    await phone.close();
+  });
+});
+
+describe('the UFS phone’s own GPT (4096-byte LBAs on the user LU)', () => {
+  it('is read and compared with the package’s layout: a shifted table refuses Download Only, nothing written', async () => {
+    const dir = await multiStoragePackage('own-gpt', GOOD);
+    const run = await prepared(dir, 'download');
+    const rows = (run.plans[1] as FlashPlan).table.map((r) => ({
+      name: r.partition,
+      start: r.address,
+      size: r.size!,
+    }));
+    const phone = await simulated('oppo6833-ufs');
+    await writeSimPartitionTable(phone.storage, shiftedLayout(rows, 4n << 20n), 4096);
+    const before = phone.storage.writtenBytes;
+    const error = await flashOnce(phone, run, { backupDir: ws.path('b-own-gpt') }).catch((e: unknown) => e);
+    await run.pkg.close();
+    expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+    expect((error as RomctlError).message).toMatch(
+      /^device\.layout-changed: the phone's partition table differs from the package's \(nvcfg: phone 0x18f08000\+0x2000000, package 0x18b08000\+0x2000000/,
+    );
+    expect(phone.storage.writtenBytes).toBe(before);
     await phone.close();
   });
 });
