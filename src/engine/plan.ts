@@ -240,7 +240,10 @@ function planForLayout(
   // a package's own nvram/proinfo would replace this phone's IMEI: written only when that risk is accepted
   const overwriteProtected = accepted.some((f) => f.code === 'data.overwrites-protected');
   const writes = images.filter(
-    (image) => image !== preloader && (overwriteProtected || !PROTECTED_PARTITIONS.has(image.name)),
+    (image) =>
+      image !== preloader &&
+      !isPreloaderCopy(image, preloader) &&
+      (overwriteProtected || !PROTECTED_PARTITIONS.has(image.name)),
   );
   const formats = formatRanges(options.mode, layout);
   const steps: FlashStep[] = [{ id: 'backup', kind: 'backup', ranges: protectedRanges }];
@@ -278,6 +281,15 @@ function planForLayout(
 
 function isPreloader(facts: PackageFacts, image: PlannedImage): boolean {
   return facts.preloaders.has(image.path) && image.section === 'boot1';
+}
+
+/**
+ * V2.2.0 scatters list the preloader twice: `preloader` in EMMC_BOOT1 / UFS_LU0 and `preloader_backup` (same file)
+ * in EMMC_BOOT2 / UFS_LU1. The preloader step writes both boot areas, last and with the boot header, so the copy
+ * is not written on its own before everything else is verified.
+ */
+function isPreloaderCopy(image: PlannedImage, preloader: PlannedImage | null): boolean {
+  return preloader !== null && image.path === preloader.path && image.section !== 'user';
 }
 
 function isProtected(partition: Partition): boolean {

@@ -217,6 +217,7 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult, secon
     output.printJson({
       verdict: 'flashed',
       mode: plan.mode,
+      storage: plan.storage,
       package: plan.package,
       acceptedRisks: result.accepted,
       backupDir: result.backupDir,
