@@ -1,8 +1,11 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DeviceFacts, PlanMode } from '../../src/check/index.js';
 import { checkForFlash, expectationsOf } from '../../src/cli/commands/flash-prepare.js';
 import { executePlan, type FlashEvent, type FlashResult } from '../../src/engine/executor.js';
 import { FlashJournal } from '../../src/engine/journal.js';
+import { buildDaContainer } from '../../src/engine/da/container-build.js';
+import { openFlashSession } from '../../src/engine/flash-session.js';
 import { buildFlashPlans, type FlashPlan } from '../../src/engine/plan.js';
 import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import { RecordingTransport } from '../../src/engine/transport/recording.js';
@@ -277,3 +280,47 @@ describe.each(CASES.slice(1))(
     });
   },
 );
+
+describe('DA-level SLA on a V6 phone (GET-SYS-PROPERTY DA.SLA, SECURITY-SET-FLASH-POLICY)', () => {
+  const vendor = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const daFile = buildDaContainer({ entries: [{ hwCode: 0x1208, protocol: 'xml' }] });
+  const profile: SimProfile = {
+    ...resolveSimProfile('tulip'),
+    security: { daSlaPrivateKey: vendor.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+  };
+
+  async function session(slaKey: KeyObject | null) {
+    const phone = await SimPhone.create({ profile, daServer: simDaServer });
+    const [host, device] = createMemoryPair();
+    const served = phone.serve(device);
+    const opened = await openFlashSession({
+      transport: host,
+      daFile,
+      emiBlock: null,
+      expect: { device: 'tulip' },
+      slaKey,
+    }).catch((e: unknown) => e);
+    await host.close();
+    await served;
+    await phone.close();
+    return opened;
+  }
+
+  it('the vendor key answers the challenge and the storage opens', async () => {
+    expect(await session(vendor.privateKey)).toMatchObject({ storage: { kind: 'emmc' } });
+  });
+
+  it('without a key, or with another one, the flash is refused (security.auth-needed), nothing written', async () => {
+    for (const [key, said] of [
+      [null, /no SLA key was given/],
+      [stranger.privateKey, /refused the SLA key/],
+    ] as const) {
+      const error = await session(key);
+      expect(error).toBeInstanceOf(RomctlError);
+      expect((error as RomctlError).exitCode).toBe(ExitCode.refused);
+      expect((error as RomctlError).message).toMatch(/^security\.auth-needed: /);
+      expect((error as RomctlError).message).toMatch(said);
+    }
+  });
+});
