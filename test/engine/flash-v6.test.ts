@@ -18,6 +18,7 @@ import { simDaServer } from '../../src/sim/da-server.js';
 import { resolveSimProfile, SimPhone, type SimProfile } from '../../src/sim/index.js';
 import { buildRomFolder, romSpecForDevice, type RomSpec } from '../../src/testkit/rom-builder.js';
 import { runCli } from '../helpers/run-cli.js';
+import { schemaValidator } from '../helpers/schema.js';
 import { workspace } from './flash-helpers.js';
 
 /**
@@ -157,6 +158,18 @@ describe.each(CASES)('V6 (XML DA) $title flashed end to end', { timeout: 120_000
     expect(phone.lastBoot.mode).toBe('preloader');
     await phone.close();
   });
+
+  // through the CLI once (UFS, a multi-storage package over the pty): each run costs ~13 s on a busy machine
+  if (c.sim === 'oppo6833')
+    it('romctl flash --json with the V6 package: exit 0, the JSON names the phone and the storage flashed', async () => {
+      const { dir } = await v6Package(c, ws.path(`${c.sim}-cli`));
+      const run = await runCli(['flash', dir, '--device', c.codename, '--sim', c.sim, '--json']);
+      expect([run.code, run.stderr.split('\n').filter((l) => l.startsWith('romctl:'))]).toEqual([0, []]);
+      const json = JSON.parse(run.stdout);
+      const valid = schemaValidator('flash');
+      expect([valid(json), valid.errors ?? null]).toEqual([true, null]);
+      expect(JSON.stringify(json)).toContain(resolveSimProfile(c.sim).storage.kind);
+    });
 
   it('the wrong preloader: romctl flash refuses it once the DA reports the memory (preloader.emi-no-match)', async () => {
     const { dir } = await v6Package(c, ws.path(`${c.sim}-wrong-cli`), true);
