@@ -163,7 +163,17 @@ describe.each(CASES)('V6 (XML DA) $title flashed end to end', { timeout: 120_000
   if (c.sim === 'oppo6833')
     it('romctl flash --json with the V6 package: exit 0, the JSON names the phone and the storage flashed', async () => {
       const { dir } = await v6Package(c, ws.path(`${c.sim}-cli`));
-      const run = await runCli(['flash', dir, '--device', c.codename, '--sim', c.sim, '--json']);
+      const run = await runCli([
+        'flash',
+        dir,
+        '--device',
+        c.codename,
+        '--sim',
+        c.sim,
+        '--backup-dir',
+        ws.path(`${c.sim}-cli-backup`),
+        '--json',
+      ]);
       expect([run.code, run.stderr.split('\n').filter((l) => l.startsWith('romctl:'))]).toEqual([0, []]);
       const json = JSON.parse(run.stdout);
       const valid = schemaValidator('flash');
@@ -173,7 +183,17 @@ describe.each(CASES)('V6 (XML DA) $title flashed end to end', { timeout: 120_000
 
   it('the wrong preloader: romctl flash refuses it once the DA reports the memory (preloader.emi-no-match)', async () => {
     const { dir } = await v6Package(c, ws.path(`${c.sim}-wrong-cli`), true);
-    const run = await runCli(['flash', dir, '--device', c.codename, '--sim', c.sim, '--with-preloader']);
+    const run = await runCli([
+      'flash',
+      dir,
+      '--device',
+      c.codename,
+      '--sim',
+      c.sim,
+      '--with-preloader',
+      '--backup-dir',
+      ws.path(`${c.sim}-wrong-cli-backup`),
+    ]);
     expect(run.code).toBe(ExitCode.refused);
     expect(run.stderr).toMatch(/preloader\.emi-no-match/);
     expect(run.stdout).not.toMatch(/FLASHED/);
