@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { openPackage } from '../package/index.js';
 import type { Bundle, BundleContent, DeviceProfile } from '../registry/model.js';
 import { packFolder } from '../testkit/pack.js';
-import { buildRomFolder, romSpecForDevice } from '../testkit/rom-builder.js';
+import { buildRomFolder, romSpecForDevice, storagesOf } from '../testkit/rom-builder.js';
 
 export interface DemoPackage {
   /** the zip, as served */
@@ -41,7 +41,7 @@ export async function buildDemoPackage(
       sha256: await digest(built.scatterPath, 'sha256'),
       platform: spec.platform,
       project: spec.project,
-      storage: spec.storage,
+      storage: storagesOf(spec).join('+'),
     },
     ...(preloader
       ? { preloader: { file: basename(preloader.path), sha256: preloader.sha256, project: spec.project } }

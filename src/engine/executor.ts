@@ -21,7 +21,7 @@ import type { GptTable } from './da/gpt.js';
 import { emiBlockFromPreloader } from './da/emi-block.js';
 import type { DaClient } from './da/client.js';
 import { ConnectTimeMemoryCheck } from './memory-check.js';
-import type { StorageInfo } from './da/xflash-info.js';
+import type { StorageInfo, StorageKind } from './da/xflash-info.js';
 import {
   bootAreaBlank,
   chooseVerify,
@@ -41,8 +41,8 @@ import {
 } from './flash-session.js';
 import { formatBromStatus } from './brom.js';
 import { FlashJournal, type JournalStep } from './journal.js';
-import { placeProtected, type LayoutChange } from './phone-layout.js';
-import { describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
+import { checkAlignment, placeProtected, type LayoutChange } from './phone-layout.js';
+import { choosePlan, describeStep, type FlashPlan, type FlashStep, type PlannedRange } from './plan.js';
 import type { Transport } from './transport/types.js';
 import { inStep } from './step.js';
 
@@ -62,7 +62,8 @@ export type FlashEvent =
   | { type: 'note'; text: string };
 
 export interface ExecuteOptions {
-  plan: FlashPlan;
+  /** one plan, or one per storage the package lays out: the phone's storage picks it */
+  plan: FlashPlan | readonly FlashPlan[];
   transport: Transport;
   daFile: Uint8Array;
   daFileName?: string;
@@ -116,28 +117,39 @@ export interface FlashResult {
 const BACKUP = 'backup';
 
 export async function executePlan(options: ExecuteOptions): Promise<FlashResult> {
-  const { plan } = options;
+  const plans: readonly FlashPlan[] = isPlanList(options.plan) ? options.plan : [options.plan];
+  const where = options.transport.description;
   const emit = options.onEvent ?? (() => {});
-  const memory = new ConnectTimeMemoryCheck(
-    plan.preloader?.facts ?? null,
-    plan.acceptRisk,
-    options.transport.description,
-  );
+  // the phone's storage picks the plan (a multi-storage scatter has one per storage) before DRAM is set up
+  let chosen: { plan: FlashPlan; memory: ConnectTimeMemoryCheck } | null = null;
+  const choose = (kind: StorageKind) => {
+    if (chosen?.plan.storage === kind) return chosen;
+    const plan = choosePlan(plans, kind, where);
+    chosen = {
+      plan,
+      memory: new ConnectTimeMemoryCheck(plan.preloader?.facts ?? null, plan.acceptRisk, where),
+    };
+    return chosen;
+  };
+  const emiSource = preloaderForDram(plans, options.device.storage, where);
   const session = await openFlashSession({
     transport: options.transport,
     daFile: options.daFile,
     daFileName: options.daFileName,
-    emiBlock: plan.preloader
-      ? emiBlockFromPreloader(plan.preloader.bytes, plan.preloader.facts.path).block
-      : null,
+    emiBlock: emiSource ? () => emiBlockFromPreloader(emiSource.bytes, emiSource.facts.path).block : null,
     expect: options.device,
     ...options.credentials,
     ...(options.preloaderPort === undefined ? {} : { preloaderPort: options.preloaderPort }),
     ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
-    checkMemory: memory.check,
+    checkMemory: (info) => choose(info.kind).memory.check(info),
   });
+  const checkedBefore = chosen !== null;
+  const { plan, memory } = choose(session.storage.kind);
+  // a DA that reported no memory id before DRAM setup: the id check runs on the storage info instead
+  if (!checkedBefore) memory.check(session.storage);
+  checkAlignment(plan, session.storage.blockSize, where);
   const { client, storage } = session;
   emit({
     type: 'connected',
@@ -232,6 +244,37 @@ export async function executePlan(options: ExecuteOptions): Promise<FlashResult>
     layoutChange: layout?.change ?? null,
     verify,
   };
+}
+
+function isPlanList(plan: FlashPlan | readonly FlashPlan[]): plan is readonly FlashPlan[] {
+  return Array.isArray(plan);
+}
+
+/**
+ * The preloader whose EMI block goes to the DA before it sets up DRAM, chosen before the phone says its storage:
+ * one the plans share, or the one of the only storage the device has. Plans with different preloaders for a
+ * device that may have either storage cannot be flashed from the boot ROM safely: refused before connecting.
+ */
+function preloaderForDram(
+  plans: readonly FlashPlan[],
+  expected: readonly string[] | undefined,
+  where: string,
+): FlashPlan['preloader'] {
+  const known = (expected ?? []).map((s) => s.toLowerCase());
+  const candidates = plans.filter((p) => known.length === 0 || known.includes(p.storage));
+  const preloaders = (candidates.length > 0 ? candidates : plans).map((p) => p.preloader);
+  const first = preloaders[0] ?? null;
+  const same = preloaders.every((p) => p?.facts.path === first?.facts.path);
+  if (same) return first;
+  throw new RomctlError(
+    `the package's ${plans.map((p) => p.storage.toUpperCase()).join(' and ')} layouts name different preloaders, ` +
+      'and which storage the phone has is not known before its DRAM is set up',
+    {
+      exitCode: ExitCode.refused,
+      where,
+      hint: 'name the device variant (its storage) with --device, or flash the package made for one storage; nothing was written',
+    },
+  );
 }
 
 /**
@@ -386,8 +429,10 @@ class StepRunner {
 
   private async partitionTable(id: string, partitions: PlannedRange[]): Promise<Outcome> {
     const block = BigInt(this.storage.blockSize);
+    // protective MBR, header, 128 × 128-byte entries: 34 blocks of 512 bytes, 6 of 4096 (UFS)
     const firstUsable = (2n + (128n * 128n) / block) * block;
-    const tableEnd = this.storage.userSize - 33n * block;
+    // the backup table at the end: the entries and a header
+    const tableEnd = this.storage.userSize - (firstUsable - block);
     const listed = partitions.flatMap((p) =>
       p.size !== null && p.address >= firstUsable && p.address + p.size <= tableEnd
         ? [{ name: p.partition, start: p.address, size: p.size }]

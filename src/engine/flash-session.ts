@@ -1,6 +1,6 @@
 /**
  * Connecting for a flash or a backup: BROM/preloader handshake and identification, the chip check, DA1 upload,
- * then the XFlash bring-up with the memory check. Everything here happens before a single byte is written; a
+ * then the bring-up of the protocol the DA entry speaks (XFlash, XML/V6 or legacy) with the memory check. Everything here happens before a single byte is written; a
  * phone that is not the expected one is refused (exit 1) with the same finding codes `romctl check` uses.
  */
 import { ExitCode, RomctlError } from '../errors.js';
@@ -9,18 +9,14 @@ import { BromClient, BromStatusError, type BromIdentity } from './brom.js';
 import { slaResponse } from './sla.js';
 import type { DaClient, MemoryIdentity } from './da/client.js';
 import { DaStatusError } from './da/da-status.js';
-import {
-  daStages,
-  entryProtocol,
-  parseDaContainer,
-  pickDaEntry,
-  type DaContainer,
-  type DaEntryProtocol,
-} from './da/container.js';
+import { daStages, entryProtocol, parseDaContainer, pickDaEntry } from './da/container.js';
+import type { DaProtocol } from '../knowledge/chips.js';
 import { LegacyDaClient } from './da/legacy.js';
+import { XML_INIT_HW_STEP, XML_SLA_STEP, XmlDaClient, XmlDaError } from './da/xml.js';
+import { XmlLink } from './da/xml-link.js';
 import type { StorageInfo } from './da/xflash-info.js';
 import { DA_SLA_STEP, XFlashClient } from './da/xflash.js';
-import { TransportError, type Transport } from './transport/types.js';
+import { DEFAULT_READ_TIMEOUT_MS, TransportError, type Transport } from './transport/types.js';
 import { DA_SYNC_BYTE } from './da/xflash-protocol.js';
 import { inStep } from './step.js';
 
@@ -44,8 +40,11 @@ export interface SessionOptions extends Credentials {
   transport: Transport;
   daFile: Uint8Array;
   daFileName?: string;
-  /** the package preloader's MTK_BLOADER_INFO block: needed when the boot ROM (not a preloader) loads the DA */
-  emiBlock: Uint8Array | null;
+  /**
+   * the package preloader's MTK_BLOADER_INFO block: needed when the boot ROM (not a preloader) loads an XFlash or
+   * legacy DA; given as a function it is taken only then (V6 DAs set up DRAM themselves)
+   */
+  emiBlock: Uint8Array | null | (() => Uint8Array);
   expect: SessionExpectations;
   /**
    * A phone whose DA comes up on a new port (BROM or preloader port → DA port 0e8d:2001, re-enumerated): when the
@@ -96,22 +95,12 @@ function refused(
 /** the DA steps that set up DRAM with the package's EMI records (XFlash, legacy) */
 const DRAM_STEPS = ['INIT_EXT_RAM', 'ENABLE_DRAM'];
 
-/** what this engine can drive; anything else is refused before SEND_DA */
-const SPOKEN: readonly DaEntryProtocol[] = ['xflash', 'legacy'];
-
-function unspokenProtocol(
-  protocol: DaEntryProtocol,
-  subject: string,
-  where: string | undefined,
-): RomctlError {
-  const what =
-    protocol === 'xml'
-      ? 'speaks the XML (V6) DA protocol, which romctl cannot drive yet'
-      : "is not in romctl's chip table, so its DA protocol is unknown";
+/** a DA entry for a DA code romctl's chip table does not know: its protocol is unknown, so nothing is sent */
+function unknownProtocol(subject: string, where: string | undefined): RomctlError {
   return refused(
     'da.protocol-unsupported',
-    `${subject} ${what}`,
-    'use SP Flash Tool 6 or mtkclient for this phone until romctl supports it; nothing was sent to the phone',
+    `${subject} is not in romctl's chip table, so its DA protocol is unknown`,
+    'use SP Flash Tool or mtkclient for this phone until romctl knows its chip; nothing was sent to the phone',
     where,
   );
 }
@@ -156,33 +145,40 @@ async function authenticate(
   }
 }
 
-/** DA1's 0xC0 after JUMP_DA, on the same link or, when the phone re-enumerated, on its new DA port */
-async function awaitDaSync(transport: Transport, options: SessionOptions): Promise<Transport> {
-  const sync = await transport.read(1, options.timeoutMs).then(
-    (bytes) => ({ link: transport, byte: bytes[0] as number }),
-    async (error: unknown) => {
-      if (!(error instanceof TransportError && error.failure === 'closed' && options.reconnect)) throw error;
-      const link = await options.reconnect();
-      return { link, byte: (await link.read(1, options.timeoutMs))[0] as number };
-    },
-  );
-  if (sync.byte !== DA_SYNC_BYTE) {
-    throw new RomctlError(`DA1 sent 0x${sync.byte.toString(16)} instead of its 0xC0 sync byte`, {
-      exitCode: ExitCode.device,
-      where: sync.link.description,
-      hint: 'the DA did not start: unplug the phone, plug it in again in BROM or preloader mode and retry',
-    });
+/**
+ * DA1's first word after JUMP_DA — XFlash/legacy: the raw byte 0xC0; XML: the CMD:START document — on the same
+ * link or, when the phone re-enumerated, on its new DA port.
+ */
+async function awaitDaStart(
+  transport: Transport,
+  options: SessionOptions,
+  protocol: DaProtocol,
+): Promise<Transport> {
+  const first = async (link: Transport) => {
+    if (protocol === 'xml') {
+      await XmlDaClient.awaitStart(
+        new XmlLink(link, options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS, link.description),
+      );
+      return;
+    }
+    const byte = (await link.read(1, options.timeoutMs))[0] as number;
+    if (byte !== DA_SYNC_BYTE) {
+      throw new RomctlError(`DA1 sent 0x${byte.toString(16)} instead of its 0xC0 sync byte`, {
+        exitCode: ExitCode.device,
+        where: link.description,
+        hint: 'the DA did not start: unplug the phone, plug it in again in BROM or preloader mode and retry',
+      });
+    }
+  };
+  try {
+    await first(transport);
+    return transport;
+  } catch (error) {
+    if (!(error instanceof TransportError && error.failure === 'closed' && options.reconnect)) throw error;
+    const link = await options.reconnect();
+    await first(link);
+    return link;
   }
-  return sync.link;
-}
-
-/** A V6 (XML) DA file is refused before the phone is even asked anything (the CLI calls this before connecting). */
-export function parseSpokenDa(daFile: Uint8Array, daFileName?: string): DaContainer {
-  const container = parseDaContainer(daFile, { fileName: daFileName });
-  if (container.v6) {
-    throw unspokenProtocol('xml', `the DA file (${container.identifier})`, daFileName);
-  }
-  return container;
 }
 
 export function openFlashSession(options: SessionOptions): Promise<FlashSession> {
@@ -191,7 +187,10 @@ export function openFlashSession(options: SessionOptions): Promise<FlashSession>
 
 async function connect(options: SessionOptions): Promise<FlashSession> {
   const { transport, expect } = options;
-  const container = parseSpokenDa(options.daFile, options.daFileName);
+  const container = parseDaContainer(options.daFile, { fileName: options.daFileName });
+  // taken before the phone is touched: a preloader without a usable EMI block is refused up front
+  const emiBlock =
+    typeof options.emiBlock === 'function' ? (container.v6 ? null : options.emiBlock()) : options.emiBlock;
   const brom = new BromClient(transport, options.timeoutMs);
   await brom.handshake({ preloaderPort: options.preloaderPort === true });
   const identity = await brom.identify();
@@ -212,9 +211,6 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
       hint: 'romctl does not know this chip; nothing was written',
     });
   }
-  if (!SPOKEN.includes(identity.chip.daProtocol)) {
-    throw unspokenProtocol(identity.chip.daProtocol, `the connected ${chipName}`, transport.description);
-  }
   await authenticate(brom, identity, options, chipName);
   const entry = pickDaEntry(
     container,
@@ -222,9 +218,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
     options.daFileName,
   );
   const protocol = entryProtocol(container, entry);
-  if (protocol !== 'xflash' && protocol !== 'legacy') {
-    throw unspokenProtocol(protocol, `the DA entry for the ${chipName}`, options.daFileName);
-  }
+  if (protocol === 'unknown') throw unknownProtocol(`the DA entry for the ${chipName}`, options.daFileName);
   const { da1, da2 } = daStages(options.daFile, entry, protocol);
   if (identity.targetConfig.sbc && da1.signatureLength === 0) {
     throw refused(
@@ -236,12 +230,13 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
   }
   await brom.sendDa(da1.loadAddress, da1.bytes, da1.signatureLength);
   await brom.jumpDa(da1.loadAddress);
-  const daLink = await awaitDaSync(transport, options);
+  const daLink = await awaitDaStart(transport, options, protocol);
   const bringUp = {
     syncByteConsumed: true,
+    startConsumed: true,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.longTimeoutMs === undefined ? {} : { longTimeoutMs: options.longTimeoutMs }),
-    emiBlock: options.emiBlock ?? new Uint8Array(0),
+    emiBlock: emiBlock ?? new Uint8Array(0),
     da2,
     checkMemory: async (info: MemoryIdentity) => {
       const known = (expect.storage ?? []).map((s) => s.toLowerCase());
@@ -263,9 +258,26 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
           daCode: entry.hwCode,
           versions: { brom: identity.bromVersion ?? 0xff, bootloader: identity.preloaderVersion ?? 0xfe },
         })
-      : XFlashClient.bringUp(daLink, { ...bringUp, daCode: entry.hwCode, slaKey: options.slaKey ?? null });
+      : protocol === 'xml'
+        ? XmlDaClient.bringUp(daLink, { ...bringUp, slaKey: options.slaKey ?? null })
+        : XFlashClient.bringUp(daLink, { ...bringUp, daCode: entry.hwCode, slaKey: options.slaKey ?? null });
   const client = await started.catch((error: unknown) => {
-    if (error instanceof DaStatusError && error.step === DA_SLA_STEP) {
+    if (error instanceof XmlDaError && error.step === XML_INIT_HW_STEP && identity.mode === 'brom') {
+      throw new RomctlError(
+        `the ${chipName}'s V6 DA could not set up its DRAM and storage from BROM mode (${error.message})`,
+        {
+          exitCode: ExitCode.device,
+          where: transport.description,
+          hint:
+            'romctl does not upload EMI settings to V6 DAs (no public source documents how): boot the phone ' +
+            'into preloader mode (plug it in switched off, no buttons) and retry; nothing was written',
+        },
+      );
+    }
+    const slaRefused =
+      (error instanceof DaStatusError && error.step === DA_SLA_STEP) ||
+      (error instanceof XmlDaError && error.step === XML_SLA_STEP);
+    if (slaRefused) {
       throw refused(
         'security.auth-needed',
         `the ${chipName}'s DA has SLA on and ${options.slaKey ? 'refused the SLA key' : 'no SLA key was given'} (${error.message})`,
@@ -277,7 +289,7 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
     }
     if (!(error instanceof DaStatusError && DRAM_STEPS.some((step) => error.step.startsWith(step))))
       throw error;
-    if (!options.emiBlock) {
+    if (!emiBlock) {
       throw new RomctlError(
         'the phone is in BROM mode and there is no preloader EMI block to set up its DRAM',
         {
@@ -300,6 +312,6 @@ async function connect(options: SessionOptions): Promise<FlashSession> {
     transport: daLink,
     identity,
     storage: await client.storageInfo(),
-    dramCheckedWithPackage: client.needsDramInit && options.emiBlock !== null,
+    dramCheckedWithPackage: client.needsDramInit && emiBlock !== null,
   };
 }

@@ -173,3 +173,36 @@ function summary(differences: string[]): string {
   const sorted = [...differences].sort((a, b) => rank(a) - rank(b));
   return sorted.slice(0, 2).join('; ') + (sorted.length > 2 ? `; ${sorted.length - 2} more` : '');
 }
+
+/**
+ * Every range the plan writes, formats or backs up in the user area must start on one of the phone's logical
+ * blocks (512 bytes on eMMC, 4096 on UFS): the DA addresses storage by block, so a misaligned start would land
+ * elsewhere. Refused after connecting, before anything is written.
+ */
+export function checkAlignment(plan: FlashPlan, blockSize: number, where: string): void {
+  const block = BigInt(blockSize);
+  const ranges = plan.steps.flatMap((step): Array<{ partition: string; address: bigint }> => {
+    switch (step.kind) {
+      case 'write':
+        return [step.image];
+      case 'format':
+        return [step.range];
+      case 'partition-table':
+        return step.partitions;
+      case 'backup':
+      case 'restore':
+        return step.ranges;
+      default:
+        return [];
+    }
+  });
+  const off = ranges.find((range) => range.address % block !== 0n);
+  if (!off) return;
+  throw refusal(
+    'scatter.misaligned',
+    `${off.partition} starts at ${hex(off.address)}, not on a ${blockSize}-byte block of this phone's ` +
+      `${plan.storage.toUpperCase()} storage`,
+    'the scatter does not fit this storage: use the package (or scatter layout) made for it',
+    where,
+  );
+}

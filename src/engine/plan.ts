@@ -13,7 +13,7 @@ import type { PreloaderFacts } from '../check/facts.js';
 import { PROTECTED_PARTITIONS } from '../check/rules/data-safety.js';
 import { ExitCode, RomctlError } from '../errors.js';
 import { canonicalPartitionName, type Layout, type Partition } from '../formats/scatter/model.js';
-import type { Section } from './da/xflash-info.js';
+import type { Section, StorageKind } from './da/xflash-info.js';
 import { flashTargetOf, isPreloaderPartition } from './flash-targets.js';
 
 /** A byte range of one partition on the phone. */
@@ -59,7 +59,7 @@ export interface FlashPlan {
   mode: PlanMode;
   package: string;
   platform: string | null;
-  storage: 'emmc' | 'ufs';
+  storage: StorageKind;
   /** the package preloader as the check read it: its EMI block goes to INIT_EXT_RAM, its bytes to boot1 */
   preloader: { facts: PreloaderFacts; bytes: Uint8Array } | null;
   /** every `--accept-risk` code: findings made on the phone (the connected memory) are judged by them too */
@@ -146,20 +146,93 @@ export function gateFindings(report: Report, acceptRisk: readonly string[] = [])
   return errors;
 }
 
-/** Builds the plan for a checked package; throws PlanRefusedError when the check's verdict stands. */
-export function buildFlashPlan(facts: PackageFacts, report: Report, options: PlanOptions): FlashPlan {
+/**
+ * Builds the plan for one storage of a checked package: `options.storage` picks the scatter's layout for it (a
+ * V2.x multi-storage scatter lays out eMMC and UFS), else the first layout. Throws PlanRefusedError when the
+ * check's verdict stands, and `package.no-layout-for-storage` when the scatter has no layout for that storage.
+ */
+export function buildFlashPlan(
+  facts: PackageFacts,
+  report: Report,
+  options: PlanOptions & { storage?: StorageKind },
+): FlashPlan {
   const accepted = gateFindings(report, options.acceptRisk);
-  const scatter = facts.scatter;
-  const layout = scatter?.model.layouts[0];
-  if (!scatter || !layout) {
+  const layouts = scatterLayouts(facts);
+  const layout =
+    options.storage === undefined ? layouts[0] : layouts.find((l) => storageOf(l) === options.storage);
+  if (!layout) throw noLayoutFor(options.storage as StorageKind, layouts, facts.path);
+  return planForLayout(facts, report, options, accepted, layout);
+}
+
+/**
+ * One plan per storage the scatter lays out (one for a V1 scatter, eMMC and UFS for a V2.x multi-storage one);
+ * the storage the phone reports after connecting picks which runs (`choosePlan`).
+ */
+export function buildFlashPlans(facts: PackageFacts, report: Report, options: PlanOptions): FlashPlan[] {
+  const accepted = gateFindings(report, options.acceptRisk);
+  return scatterLayouts(facts).map((layout) => planForLayout(facts, report, options, accepted, layout));
+}
+
+/**
+ * The plan for the storage the connected phone reports; a package with no layout for it is refused before
+ * anything is written (`package.no-layout-for-storage`).
+ */
+export function choosePlan(plans: readonly FlashPlan[], storage: StorageKind, where: string): FlashPlan {
+  const plan = plans.find((p) => p.storage === storage);
+  if (plan) return plan;
+  throw noLayoutFor(
+    storage,
+    plans.map((p) => p.storage),
+    plans[0]?.package ?? where,
+    where,
+  );
+}
+
+/** the storage a scatter layout is for: UFS by its storage name or its regions, else eMMC */
+export function storageOf(layout: Layout): StorageKind {
+  if (layout.storage !== null) return /UFS/i.test(layout.storage) ? 'ufs' : 'emmc';
+  return layout.partitions.some((p) => /^UFS_/i.test(p.region ?? '')) ? 'ufs' : 'emmc';
+}
+
+function scatterLayouts(facts: PackageFacts): Layout[] {
+  const layouts = facts.scatter?.model.layouts ?? [];
+  if (layouts.length === 0) {
     throw new RomctlError(`${facts.path} is not an MTK scatter package (${facts.kind})`, {
       exitCode: ExitCode.badInput,
       hint: 'romctl check names what it is',
     });
   }
+  return layouts;
+}
+
+function noLayoutFor(
+  storage: StorageKind,
+  has: ReadonlyArray<Layout | StorageKind>,
+  file: string,
+  where: string = file,
+): RomctlError {
+  const kinds = has.map((l) => (typeof l === 'string' ? l : storageOf(l)).toUpperCase());
+  return new RomctlError(
+    `package.no-layout-for-storage: the phone has ${storage.toUpperCase()} storage and the package's scatter ` +
+      `lays out only ${[...new Set(kinds)].join('+')}`,
+    {
+      exitCode: ExitCode.refused,
+      where,
+      hint: `use the package built for ${storage.toUpperCase()} phones of this model; nothing was written`,
+    },
+  );
+}
+
+function planForLayout(
+  facts: PackageFacts,
+  report: Report,
+  options: PlanOptions,
+  accepted: Finding[],
+  layout: Layout,
+): FlashPlan {
   const images = facts.files.flatMap((file): PlannedImage[] => {
     const image = file.path === undefined ? undefined : facts.images.get(file.path);
-    if (!image || file.path === undefined) return [];
+    if (!image || file.path === undefined || file.layout !== layout) return [];
     return [plannedImage(file.partition, file.path, image)];
   });
   const preloader = images.find((image) => isPreloader(facts, image)) ?? null;
@@ -167,7 +240,10 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
   // a package's own nvram/proinfo would replace this phone's IMEI: written only when that risk is accepted
   const overwriteProtected = accepted.some((f) => f.code === 'data.overwrites-protected');
   const writes = images.filter(
-    (image) => image !== preloader && (overwriteProtected || !PROTECTED_PARTITIONS.has(image.name)),
+    (image) =>
+      image !== preloader &&
+      !isPreloaderCopy(image, preloader) &&
+      (overwriteProtected || !PROTECTED_PARTITIONS.has(image.name)),
   );
   const formats = formatRanges(options.mode, layout);
   const steps: FlashStep[] = [{ id: 'backup', kind: 'backup', ranges: protectedRanges }];
@@ -191,20 +267,29 @@ export function buildFlashPlan(facts: PackageFacts, report: Report, options: Pla
   return {
     mode: options.mode,
     package: facts.path,
-    platform: scatter.model.platform,
-    storage: /UFS/i.test(layout.storage ?? '') ? 'ufs' : 'emmc',
+    platform: facts.scatter?.model.platform ?? null,
+    storage: storageOf(layout),
     preloader: preloaderFacts && preloaderBytes ? { facts: preloaderFacts, bytes: preloaderBytes } : null,
     acceptRisk: [...(options.acceptRisk ?? [])],
     steps,
     table: tableOf(layout),
     accepted,
     warnings: report.findings.filter((f) => f.severity === 'warning'),
-    fingerprint: fingerprintOf(options.mode, steps),
+    fingerprint: fingerprintOf(options.mode, storageOf(layout), steps),
   };
 }
 
 function isPreloader(facts: PackageFacts, image: PlannedImage): boolean {
   return facts.preloaders.has(image.path) && image.section === 'boot1';
+}
+
+/**
+ * V2.2.0 scatters list the preloader twice: `preloader` in EMMC_BOOT1 / UFS_LU0 and `preloader_backup` (same file)
+ * in EMMC_BOOT2 / UFS_LU1. The preloader step writes both boot areas, last and with the boot header, so the copy
+ * is not written on its own before everything else is verified.
+ */
+function isPreloaderCopy(image: PlannedImage, preloader: PlannedImage | null): boolean {
+  return preloader !== null && image.path === preloader.path && image.section !== 'user';
 }
 
 function isProtected(partition: Partition): boolean {
@@ -280,8 +365,8 @@ export function tableOf(layout: Layout): PlannedRange[] {
     .map(rangeOf);
 }
 
-function fingerprintOf(mode: PlanMode, steps: FlashStep[]): string {
-  const text = JSON.stringify({ mode, steps }, (_key, value: unknown) =>
+function fingerprintOf(mode: PlanMode, storage: StorageKind, steps: FlashStep[]): string {
+  const text = JSON.stringify({ mode, storage, steps }, (_key, value: unknown) =>
     typeof value === 'bigint' ? value.toString(16) : value,
   );
   return createHash('sha256').update(text).digest('hex');

@@ -11,6 +11,8 @@ import type { ErrorAlias, ErrorEntry } from './model.js';
 const V5 = 'techyminati/mediatek_spflashtool_source:BootRom/mtk_status.h (SP Flash Tool 5.1952)';
 const OLD = 'BootRom library mtk_status.h, explicit old numbering (code-index copy 36682738418)';
 const MTKCLIENT = 'bkerler/mtkclient:mtkclient/Library/error.py';
+const MTKCLIENT_XML = 'bkerler/mtkclient:mtkclient/Library/DA/xmlflash/xml_lib.py';
+const PENUMBRA_XML = 'shomykohai/penumbra:src/error.rs (XmlError::from_message)';
 const APP = 'acontini/SP-Flash-Tool-src:Flow/fw_defs.h, Flow/ErrString.cpp';
 const help = (name: string) => `techyminati/mediatek_spflashtool_source:UI/help/${name}.htm`;
 const S = [V5, OLD];
@@ -1256,7 +1258,8 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     cause: 'Stopped by the host or by the DA.',
     remedy: 'Retry.',
     rules: [],
-    sources: [V5, MTKCLIENT],
+    daTexts: ['ERR!CANCEL'],
+    sources: [V5, MTKCLIENT, PENUMBRA_XML],
   },
   {
     name: 'STATUS_UNSUPPORT_CMD',
@@ -1265,7 +1268,8 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     cause: 'A host tool and DA of different generations or versions.',
     remedy: 'Use a DA matching the tool.',
     rules: [],
-    sources: [V5, MTKCLIENT],
+    daTexts: ['ERR!UNSUPPORTED'],
+    sources: [V5, MTKCLIENT, MTKCLIENT_XML, PENUMBRA_XML],
   },
   {
     name: 'STATUS_UNSUPPORT_CTRL_CODE',
@@ -1437,7 +1441,8 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     cause: 'A DA older than the phone accepts.',
     remedy: 'Use the DA from the firmware release installed on the phone, or newer.',
     rules: ['security.da-signature'],
-    sources: [V5, MTKCLIENT],
+    daTexts: ['Invalid DA Version'],
+    sources: [V5, MTKCLIENT, PENUMBRA_XML],
   },
   {
     name: 'STATUS_SCATTER_FILE_INVALID',
@@ -1500,7 +1505,8 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
     cause: 'A tool bug or a malformed request.',
     remedy: 'Retry with a matching tool and DA.',
     rules: [],
-    sources: [V5, MTKCLIENT],
+    daTexts: ['2nd DA address is invalid. reset.'],
+    sources: [V5, MTKCLIENT, MTKCLIENT_XML],
   },
   {
     name: 'STATUS_INVALID_GPT',
@@ -1583,7 +1589,8 @@ export const ERROR_ENTRIES: readonly ErrorEntry[] = [
       "Provide the vendor's auth file for this phone (mtkclient calls it auth_sv5.auth) or use the vendor's " +
       'authorised service flow; romctl names what the device profile requires.',
     rules: ['security.auth-needed'],
-    sources: [V5, MTKCLIENT],
+    daTexts: ['Server is not authenticated. Locked.'],
+    sources: [V5, MTKCLIENT, PENUMBRA_XML],
   },
   {
     name: 'STATUS_EMI_CONTAINER_FILE_NOT_FOUND',

@@ -1,5 +1,12 @@
 export { ERROR_ALIASES, ERROR_ENTRIES } from './errors.data.js';
-export { explainCode, levenshtein, parseSpftScheme, schemeForToolVersion, suggestNames } from './lookup.js';
+export {
+  entryForDaText,
+  explainCode,
+  levenshtein,
+  parseSpftScheme,
+  schemeForToolVersion,
+  suggestNames,
+} from './lookup.js';
 export { RULE_CODE_MEANINGS } from './rule-codes.data.js';
 export type { ExplainMatch, ExplainOptions, ExplainResult, SpftScheme } from './lookup.js';
 export { familyOf, formatNumber, SCHEME_LABELS, SCHEME_TAGS, SCHEMES } from './model.js';

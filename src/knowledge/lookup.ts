@@ -11,8 +11,11 @@ export interface ExplainOptions {
 
 export interface ExplainMatch {
   entry: ErrorEntry;
-  /** `line`: name and number read from a line a tool printed; `words`: the words of its message */
-  by: 'name' | 'alias' | 'number' | 'line' | 'words';
+  /**
+   * `line`: name and number read from a line a tool printed; `words`: the words of its message; `text`: what an
+   * XML DA answered, verbatim
+   */
+  by: 'name' | 'alias' | 'number' | 'line' | 'words' | 'text';
   /** for a number match: the numberings the number was found in (both S_* numberings when they agree) */
   schemes?: Scheme[];
   /** for an alias match: the spelling the user gave */
@@ -181,6 +184,8 @@ export function explainCode(query: string, options: ExplainOptions = {}): Explai
       hint: 'give a number (4032, 0xC0070004) or a name (S_FT_ENABLE_DRAM_FAIL)',
     });
   }
+  const fromDa = knownDaText(text);
+  if (fromDa) return { query: text, matches: [{ entry: fromDa, by: 'text' }] };
   const fromLine = lookupLine(text, options);
   if (fromLine.length > 0) return { query: text, matches: fromLine };
   const byNumber = lookupNumber(text, options);
@@ -189,6 +194,40 @@ export function explainCode(query: string, options: ExplainOptions = {}): Explai
   const byWords = lookupWords(text);
   if (byWords.length > 0) return { query: text, matches: byWords };
   throw unknownCode(text);
+}
+
+const daTextKey = (text: string) =>
+  text
+    .replace(/\0/g, '')
+    .trim()
+    .replace(/[.\s]+$/, '')
+    .toLowerCase();
+
+let daTexts: Map<string, ErrorEntry> | null = null;
+
+/** the entry one of whose XML DA texts this is, verbatim but for case, NULs and a trailing full stop */
+function knownDaText(text: string): ErrorEntry | undefined {
+  daTexts ??= new Map(
+    ERROR_ENTRIES.flatMap((entry) => (entry.daTexts ?? []).map((t) => [daTextKey(t), entry])),
+  );
+  return daTexts.get(daTextKey(text));
+}
+
+/**
+ * The entry for what an XML (V6) DA answered: one of its known texts (`ERR!UNSUPPORTED`, a CMD:END message), or a
+ * DA status name or `0xC00…` word inside the text. Undefined when the text says nothing known.
+ */
+export function entryForDaText(text: string): ErrorEntry | undefined {
+  daTexts ??= new Map(
+    ERROR_ENTRIES.flatMap((entry) => (entry.daTexts ?? []).map((t) => [daTextKey(t), entry])),
+  );
+  const known = daTexts.get(daTextKey(text));
+  if (known) return known;
+  const name = text.toUpperCase().match(/\bSTATUS_[A-Z0-9_]{3,}\b/)?.[0];
+  const named = name === undefined ? undefined : lookupName(name)[0]?.entry;
+  if (named) return named;
+  const word = text.match(/\b0x[0-9a-f]{8}\b/i)?.[0];
+  return word === undefined ? undefined : ERROR_ENTRIES.find((entry) => entry.numbers.da === Number(word));
 }
 
 /** `S_…`, `STATUS_…`, `ERROR_…` names inside a longer text */

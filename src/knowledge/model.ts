@@ -18,6 +18,8 @@ export interface ErrorEntry {
   remedy: string;
   /** romctl checks that catch the cause before anything is written */
   rules: readonly PreventingRule[];
+  /** what an XML (V6) DA says for this condition: an `ERR!…` reply or a CMD:END `<message>`, verbatim */
+  daTexts?: readonly string[];
   sources: readonly string[];
 }
 

@@ -29,6 +29,8 @@ export const RULE_CODE_MEANINGS: Readonly<Record<string, string>> = {
   'image.too-large': 'an image is larger than its partition',
   'image.type-mismatch': "an image's content does not match the type the scatter gives it",
   'image.unreadable': 'an image cannot be read from the package',
+  'package.no-layout-for-storage':
+    "the package's scatter has no layout for the connected phone's storage (eMMC or UFS)",
   'package.not-mtk':
     'the package is not an SP Flash Tool scatter package (Qualcomm, Samsung, fastboot or OTA)',
   'package.other-device': 'the package names another device than the one it is checked for',
@@ -46,6 +48,8 @@ export const RULE_CODE_MEANINGS: Readonly<Record<string, string>> = {
   'preloader.invalid-gfh': 'the preloader file has no valid GFH header: the boot ROM would not load it',
   'preloader.name-mismatch': 'the preloader file name differs from the name built into it',
   'preloader.no-bloader-info': 'the preloader carries no MTK_BLOADER_INFO (EMI) block (5054)',
+  'scatter.storage-layout':
+    "which of a multi-storage scatter's layouts (eMMC, UFS) a phone with the given memory is flashed with",
   'scatter.duplicate-name': 'two scatter entries have the same partition name',
   'scatter.entry-skipped': 'a broken scatter entry that is not downloaded was left out',
   'scatter.misaligned': 'a partition does not start or end on a sector boundary',
@@ -55,5 +59,5 @@ export const RULE_CODE_MEANINGS: Readonly<Record<string, string>> = {
   'security.auth-needed': 'the phone has SLA/DAA on: its boot ROM accepts a DA only after authentication',
   'security.da-signature': 'the phone has secure boot on and the DA is unsigned',
   'da.protocol-unsupported':
-    'the DA file or the phone speaks a DA protocol romctl cannot drive (XML/V6), so nothing is sent to the phone',
+    "the DA file's entry is for a chip romctl's chip table does not know, so its protocol is unknown and nothing is sent to the phone",
 };

@@ -2,10 +2,13 @@
  * What the simulated DA needs from the simulated phone, kept narrow so the DA server depends on facts, not on how
  * the phone model stores them; `daPhoneOf` reads them from a SimPhone.
  */
+import { constants, privateDecrypt } from 'node:crypto';
 import type { Section, StorageKind } from '../engine/da/xflash-info.js';
 import type { MemorySpec } from '../formats/preloader/index.js';
+import type { Transport } from '../engine/transport/types.js';
 import { readSimDaIdentity, type SimDaIdentity, type SimDaProtocol } from '../engine/da/container-build.js';
 import type { SimPhone } from './phone.js';
+import { storageBlockSize } from './profiles.js';
 
 export interface DaStorage {
   readonly kind: StorageKind;
@@ -18,6 +21,15 @@ export interface DaStorage {
   read(section: Section, offset: bigint, length: number): Promise<Uint8Array>;
   write(section: Section, offset: bigint, bytes: Uint8Array): Promise<void>;
   erase(section: Section, offset: bigint, length: bigint): Promise<void>;
+}
+
+/**
+ * Test-only faults: `corruptWrite` sees every packet the DA is about to store and returns what it stores;
+ * `hangOnWrite` true makes the DA stop answering at that packet (a hung phone) until the host hangs up.
+ */
+export interface SimDaFaults {
+  corruptWrite?: (write: { section: Section; address: bigint; data: Uint8Array }) => Uint8Array;
+  hangOnWrite?: (write: { section: Section; address: bigint }) => boolean;
 }
 
 export interface DaPhone {
@@ -34,6 +46,9 @@ export interface DaPhone {
   readonly dramBytes: bigint;
   /** DA-level SLA on: the private key that opens the host's answer */
   readonly daSlaKey: string | null;
+  /** the ME id (hardware id) and SoC id (empty where the chip has none), as XML DAs report them for SLA */
+  readonly meId: Uint8Array;
+  readonly socId: Uint8Array;
   readonly storage: DaStorage;
 }
 
@@ -54,9 +69,11 @@ export function daPhoneOf(phone: SimPhone): DaPhone {
     targetConfig: profile.targetConfig,
     dramBytes: profile.dram.rankSizes.reduce((sum, size) => sum + size, 0n),
     daSlaKey: profile.security?.daSlaPrivateKey ?? null,
+    meId: profile.meId,
+    socId: profile.socId ?? new Uint8Array(0),
     storage: {
       kind,
-      blockSize: kind === 'emmc' ? 512 : 4096,
+      blockSize: storageBlockSize(kind),
       id: profile.storage.id,
       firmwareVersion: kind === 'emmc' ? '0100000000000000' : '30313030',
       size: (section) => storage.size(section),
@@ -65,6 +82,31 @@ export function daPhoneOf(phone: SimPhone): DaPhone {
       erase: (section, offset, length) => storage.erase(section, offset, length),
     },
   };
+}
+
+/** What a simulated DA is started with after JUMP_DA. */
+export interface SimDaSession {
+  transport: Transport;
+  phone: DaPhone;
+  /** exactly what SEND_DA received */
+  daImage: Uint8Array;
+  /** where JUMP_DA started it; left out, the load address is not checked */
+  address?: number;
+  faults?: SimDaFaults;
+}
+
+/** DA-level SLA: the answer must be the DA's random bytes, RSA-OAEP (SHA-256) encrypted for the key it holds */
+export function opensDaSla(phone: DaPhone, challenge: Uint8Array, answer: Uint8Array): boolean {
+  if (!phone.daSlaKey) return false;
+  try {
+    const opened = privateDecrypt(
+      { key: phone.daSlaKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      answer,
+    );
+    return opened.equals(challenge);
+  } catch {
+    return false;
+  }
 }
 
 /**

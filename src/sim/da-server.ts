@@ -1,21 +1,28 @@
 /**
- * The simulated phone's DA server for any generated DA: after JUMP_DA it runs the XFlash or the legacy DA,
+ * The simulated phone's DA server for any generated DA: after JUMP_DA it runs the XML, XFlash or legacy DA,
  * whichever protocol the uploaded DA1 says it speaks (readSimDaIdentity).
  */
-import { readSimDaIdentity } from '../engine/da/container-build.js';
+import { readSimDaIdentity, type SimDaProtocol } from '../engine/da/container-build.js';
 import { faultyLegacyDaServer, legacyDaServer } from './da-legacy.js';
 import { faultyXFlashDaServer, xflashDaServer, type SimDaFaults } from './da-xflash.js';
+import { faultyXmlDaServer, xmlDaServer } from './da-xml.js';
 import type { DaServer } from './phone.js';
 
-export const simDaServer: DaServer = (session) =>
-  readSimDaIdentity(session.daImage)?.protocol === 'legacy'
-    ? legacyDaServer(session)
-    : xflashDaServer(session);
+function byProtocol(servers: Record<SimDaProtocol, DaServer>): DaServer {
+  return (session) => servers[readSimDaIdentity(session.daImage)?.protocol ?? 'xflash'](session);
+}
+
+export const simDaServer: DaServer = byProtocol({
+  legacy: legacyDaServer,
+  xflash: xflashDaServer,
+  xml: xmlDaServer,
+});
 
 /** The same with injected faults (tests). */
 export function faultySimDaServer(faults: SimDaFaults): DaServer {
-  const legacy = faultyLegacyDaServer(faults);
-  const xflash = faultyXFlashDaServer(faults);
-  return (session) =>
-    readSimDaIdentity(session.daImage)?.protocol === 'legacy' ? legacy(session) : xflash(session);
+  return byProtocol({
+    legacy: faultyLegacyDaServer(faults),
+    xflash: faultyXFlashDaServer(faults),
+    xml: faultyXmlDaServer(faults),
+  });
 }

@@ -3,7 +3,7 @@
  * when the uploaded EMI block holds a record for the phone's memory (MediaTek's record choice, matchMemory),
  * and works on the phone's storage in whole packets.
  */
-import { constants, privateDecrypt, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readSimDaIdentity, sha256Hex, type SimDaIdentity } from '../engine/da/container-build.js';
 import { sum16 } from '../engine/da/packets.js';
 import type { Section } from '../engine/da/xflash-info.js';
@@ -21,8 +21,16 @@ import {
 } from '../engine/da/xflash-protocol.js';
 import { RomctlError } from '../errors.js';
 import { matchMemory, parsePreloader } from '../formats/preloader/index.js';
-import type { Transport } from '../engine/transport/types.js';
-import { daPhoneOf, runnableDa, type DaPhone } from './da-phone.js';
+import {
+  daPhoneOf,
+  opensDaSla,
+  runnableDa,
+  type DaPhone,
+  type SimDaFaults,
+  type SimDaSession,
+} from './da-phone.js';
+
+export type { SimDaFaults };
 import type { DaServer } from './phone.js';
 import { SimXFlashWire, WireBroken } from './xflash-wire.js';
 import {
@@ -44,15 +52,6 @@ const MAX_EMI_BLOCK = 64 * 1024;
 const MAX_DA2 = 16 * 1024 * 1024;
 const FORMAT_STEP = 256n * 1024n * 1024n;
 
-/**
- * Test-only faults: `corruptWrite` sees every packet the DA is about to store and returns what it stores;
- * `hangOnWrite` true makes the DA stop answering at that packet (a hung phone) until the host hangs up.
- */
-export interface SimDaFaults {
-  corruptWrite?: (write: { section: Section; address: bigint; data: Uint8Array }) => Uint8Array;
-  hangOnWrite?: (write: { section: Section; address: bigint }) => boolean;
-}
-
 /** The SimPhone's DA server: register it as `daServer` (SimPhone.create) so JUMP_DA lands here. */
 export const xflashDaServer: DaServer = (session) =>
   serveXFlashDa({ ...session, phone: daPhoneOf(session.phone) });
@@ -73,14 +72,7 @@ export function faultyXFlashDaServer(faults: SimDaFaults): DaServer {
  * Runs until SHUTDOWN (after which the phone reboots), the link closes, or the host breaks the protocol (a real
  * DA then stops answering). A DA image that is not a generated XFlash DA1 for this chip never answers at all.
  */
-export async function serveXFlashDa(session: {
-  transport: Transport;
-  phone: DaPhone;
-  daImage: Uint8Array;
-  /** where JUMP_DA started it; left out, the load address is not checked */
-  address?: number;
-  faults?: SimDaFaults;
-}): Promise<void> {
+export async function serveXFlashDa(session: SimDaSession): Promise<void> {
   const identity = runnableDa(session.daImage, session.phone, 'xflash', session.address);
   if (!identity) return;
   const da = new SimXFlashDa(
@@ -183,7 +175,7 @@ class SimXFlashDa {
     }
     if (code === Ctrl.SET_REMOTE_SEC_POLICY) {
       await this.ok();
-      this.slaPassed = this.opensSla(Buffer.from(await this.link.frame(0x400)));
+      this.slaPassed = opensDaSla(this.phone, this.slaChallenge, await this.link.frame(0x400));
       return this.slaPassed ? this.ok() : this.refuse(Status.SEC_DL_FORBIDDEN);
     }
     if (code === Ctrl.SET_CHECKSUM_LEVEL || code === Ctrl.SET_RESET_KEY || code === Ctrl.SET_BATTERY_OPT) {
@@ -242,20 +234,6 @@ class SimXFlashDa {
         return this.stage === 2 ? wordReply(PartitionTableKind.gpt) : null;
       default:
         return null;
-    }
-  }
-
-  /** the answer must be the random bytes, RSA-OAEP (SHA-256) encrypted for the key the DA holds */
-  private opensSla(answer: Buffer): boolean {
-    if (!this.phone.daSlaKey) return false;
-    try {
-      const opened = privateDecrypt(
-        { key: this.phone.daSlaKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-        answer,
-      );
-      return opened.equals(this.slaChallenge);
-    } catch {
-      return false;
     }
   }
 

@@ -11,6 +11,7 @@ export {
   memoryOf,
   resolveSimProfile,
   SIM_SPEC_GRAMMAR,
+  storageBlockSize,
   type SimProfile,
   type SimStorageKind,
   type SimStorageLayout,

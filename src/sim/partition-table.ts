@@ -11,12 +11,13 @@ export interface SimPartition {
   size: bigint;
 }
 
-/** Writes a primary GPT listing `partitions` at the start of the user area. */
+/** Writes a primary GPT listing `partitions` at the start of the user area, in LBAs of `blockSize` bytes. */
 export async function writeSimPartitionTable(
   storage: SimStorage,
   partitions: readonly SimPartition[],
+  blockSize: number,
 ): Promise<void> {
-  await storage.write('user', 0, buildGpt({ diskSize: BigInt(storage.size('user')), partitions }));
+  await storage.write('user', 0, buildGpt({ blockSize, diskSize: BigInt(storage.size('user')), partitions }));
 }
 
 /** The same partitions, each `by` bytes further into the user area (an older or newer revision's layout). */

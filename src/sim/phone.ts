@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransportError, type Transport } from '../engine/transport/types.js';
 import type { MemorySpec } from '../formats/preloader/index.js';
 import { decideBoot, type BootDecision } from './boot.js';
+import { writeFactoryImage } from './factory.js';
 import { serveBrom } from './brom-server.js';
 import { memoryOf, type SimProfile } from './profiles.js';
 import { SimStorage } from './storage.js';
@@ -77,7 +78,12 @@ export class SimPhone {
   static async create(options: SimPhoneOptions): Promise<SimPhone> {
     const tempDir = options.storagePath === undefined ? await mkdtemp(join(tmpdir(), 'romctl-sim-')) : null;
     const path = options.storagePath ?? join(tempDir as string, 'storage.img');
+    const fresh = await access(path).then(
+      () => false,
+      () => true,
+    );
     const storage = await SimStorage.open(path, options.profile.storage.layout);
+    if (fresh) await writeFactoryImage(options.profile, storage);
     const phone = new SimPhone(options.profile, storage, options.daServer, tempDir);
     phone.reenumerate = options.reenumerate ?? null;
     await phone.reboot();

@@ -3,6 +3,7 @@ import { chipForHwCode, chipForPlatform, type ChipInfo } from '../knowledge/chip
 import { RomctlError } from '../errors.js';
 import { parseMemorySpec } from '../formats/preloader/index.js';
 import type { DramType, MemorySpec } from '../formats/preloader/index.js';
+import { OPPO6833_UFS_LU2, TULIP_EMMC_USER, type FactoryPartition } from './factory-layouts.js';
 
 export type SimStorageKind = 'emmc' | 'ufs';
 
@@ -37,6 +38,11 @@ export interface SimProfile {
   dram: { type: Exclude<DramType, 'unknown'>; vendorId: number; rankSizes: bigint[] };
   /** what a secure-boot phone's BROM accepts: the one auth file (DAA) and the SLA key's public half */
   security?: SimSecurity;
+  /**
+   * what a phone as sold holds when its storage file is new: a preloader fitting its memory in both boot
+   * partitions (boot LUs on UFS) and a GPT with these partitions in the user area; left out, the storage starts empty
+   */
+  factory?: { partitions: readonly FactoryPartition[] };
 }
 
 export interface SimSecurity {
@@ -51,10 +57,23 @@ export interface SimSecurity {
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
+/** a 128 GB UFS user LU and a 64 GB eMMC user area as the parts report them */
+const UFS_128G = 0x1dcb000000;
+const EMMC_64G = 0xe8f800000;
 /** a 32 GB / 16 GB / 4 GB eMMC as the card reports its user area */
 const EMMC_32G = 0x747c00000;
 const EMMC_16G = 0x3a3e00000;
 const EMMC_4G = 0xe9000000;
+
+/** what the two simulated MT6833 boards share: versions and an open boot ROM */
+const MT6833_BOARD = {
+  hwSubCode: 0x8a00,
+  hwVersion: 0xca00,
+  swVersion: 0x0000,
+  bromVersion: 0x05,
+  preloaderVersion: 0x05,
+  targetConfig: 0,
+} as const;
 
 function derivedId(seed: string, length: number): Uint8Array {
   return new Uint8Array(createHash('sha256').update(seed).digest().subarray(0, length));
@@ -77,6 +96,16 @@ function profile(
     ...rest,
   };
 }
+
+/** the version words the V6 phones answer (invented, shaped like real answers) */
+const V6_VERSIONS = {
+  hwSubCode: 0x8a00,
+  hwVersion: 0xca00,
+  swVersion: 0x0000,
+  bromVersion: 0x05,
+  preloaderVersion: 0x02,
+  targetConfig: 0,
+} as const;
 
 const PROFILES: readonly SimProfile[] = [
   profile('nikel', 'Xiaomi Redmi Note 4 (MTK), 3 GB / 32 GB', 'MT6797', {
@@ -109,6 +138,49 @@ const PROFILES: readonly SimProfile[] = [
       layout: { boot1: 2 * MiB, boot2: 2 * MiB, rpmb: 512 * 1024, user: EMMC_4G },
     },
     dram: { type: 'LPDDR2', vendorId: 0x06, rankSizes: [512n * BigInt(MiB), 512n * BigInt(MiB)] },
+  }),
+  profile('oppo6833', 'OPPO A93s 5G class (MT6833 Dimensity 700), 8 GB / 128 GB UFS, XML DA', 'MT6833', {
+    ...V6_VERSIONS,
+    // Samsung UFS 2.2 part "KLUDG4UHDC-B0E1" as its product id reads in ASCII
+    storage: {
+      kind: 'ufs',
+      id: Buffer.from('KLUDG4UHDC-B0E1').toString('hex'),
+      layout: { boot1: 4 * MiB, boot2: 4 * MiB, rpmb: 16 * MiB, user: UFS_128G },
+    },
+    dram: { type: 'LPDDR4X', vendorId: 0x01, rankSizes: [4n * BigInt(GiB), 4n * BigInt(GiB)] },
+    factory: { partitions: OPPO6833_UFS_LU2 },
+  }),
+  profile('tulip', 'Lenovo Tab M11 class (MT6789 Helio G99), 4 GB / 64 GB eMMC, XML DA', 'MT6789', {
+    ...V6_VERSIONS,
+    // SK hynix (0x90) eMMC 5.1, product name "hC8aP>"
+    storage: {
+      kind: 'emmc',
+      id: '90014a68433861503e0a1b2c3d4e5f62',
+      layout: { boot1: 4 * MiB, boot2: 4 * MiB, rpmb: 16 * MiB, user: EMMC_64G },
+    },
+    dram: { type: 'LPDDR4X', vendorId: 0x06, rankSizes: [2n * BigInt(GiB), 2n * BigInt(GiB)] },
+    factory: { partitions: TULIP_EMMC_USER },
+  }),
+  // an MT6833 (XFlash DA) with the two memories one oppo6833 preloader lists (corpus MT6833 preloader records 17, 2)
+  profile('oppo6833-ufs', 'OPPO MT6833 board, 6 GB / 128 GB, Samsung UFS', 'MT6833', {
+    ...MT6833_BOARD,
+    // UFS ids are the product name: "KM2V8001CM-B707"
+    storage: {
+      kind: 'ufs',
+      id: Buffer.from('KM2V8001CM-B707', 'latin1').toString('hex'),
+      layout: { boot1: 4 * MiB, boot2: 4 * MiB, rpmb: 16 * MiB, user: UFS_128G },
+    },
+    dram: { type: 'LPDDR4X', vendorId: 0x01, rankSizes: [2n * BigInt(GiB), 4n * BigInt(GiB)] },
+  }),
+  profile('oppo6833-emmc', 'OPPO MT6833 board, 6 GB / 64 GB, Micron eMMC-MCP', 'MT6833', {
+    ...MT6833_BOARD,
+    // Micron (0x13) eMMC, product name "G1J9Q9"
+    storage: {
+      kind: 'emmc',
+      id: '13014e47314a39513910a1b2c3d4e5f3',
+      layout: { boot1: 4 * MiB, boot2: 4 * MiB, rpmb: 4 * MiB, user: EMMC_64G },
+    },
+    dram: { type: 'LPDDR4X', vendorId: 0xff, rankSizes: [3n * BigInt(GiB), 3n * BigInt(GiB)] },
   }),
 ];
 
@@ -177,6 +249,11 @@ function profileFromSpec(spec: string, codename: string): SimProfile {
       rankSizes: memory.rankSizes as bigint[],
     },
   };
+}
+
+/** the logical block size of the phone's storage: 512-byte eMMC sectors, 4096-byte UFS blocks */
+export function storageBlockSize(kind: SimStorageKind): number {
+  return kind === 'ufs' ? 4096 : 512;
 }
 
 /** The phone's memory as the preloader's EMI matching sees it. */

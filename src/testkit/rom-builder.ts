@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OBSERVED_BLOADER_VERSIONS } from '../check/bloader-eras.js';
-import { buildDaContainer } from '../engine/da/container-build.js';
+import { buildDaContainer, type SimDaProtocol } from '../engine/da/container-build.js';
 import { RomctlError } from '../errors.js';
 import { ByteSum16, writeChecksumIni } from '../formats/checksum-ini.js';
 import {
@@ -14,7 +14,7 @@ import {
   type DramType,
 } from '../formats/preloader/index.js';
 import type { Partition, Scatter } from '../formats/scatter/model.js';
-import { writeScatterYaml } from '../formats/scatter/index.js';
+import { writeScatterYaml, writeScatterYamlV2 } from '../formats/scatter/index.js';
 import { chipForPlatform } from '../knowledge/chips.js';
 import type { DeviceProfile, MemoryVariant } from '../registry/model.js';
 import { imageChunks, type ImageSpec } from './images.js';
@@ -46,15 +46,19 @@ export interface RomPartitionSpec {
 export interface RomSpec {
   platform: string;
   project: string;
-  storage: 'EMMC' | 'UFS';
+  /** one storage (a V1.1.2 scatter) or several (a V2.1.0 multi-storage scatter, one layout each) */
+  storage: RomStorage | readonly RomStorage[];
   partitions: RomPartitionSpec[];
   preloader: BuildPreloaderOptions;
   /** Checksum.ini: written with the switch on (default), off, or not at all */
   checksum?: 'on' | 'off' | 'none';
   /** partition name → value to write instead of the true sum (a damaged-image fixture) */
   checksumOverride?: Record<string, number>;
-  /** also write a generated DA file (DA_FILE_NAME) with an XFlash entry for the platform, for `romctl flash` */
-  da?: boolean;
+  /**
+   * also write a generated DA file (DA_FILE_NAME) for the platform, for `romctl flash`: `true` the chip table's DA
+   * generation, or the protocol named (`'xml'`: a V6 file, as newer MT6833/MT6877 firmware ships)
+   */
+  da?: boolean | SimDaProtocol;
 }
 
 /** the name SP Flash Tool packages give their DA file */
@@ -76,10 +80,19 @@ export interface BuiltRom {
 
 const MiB = 1024n * 1024n;
 
-function regionFor(spec: RomSpec, partition: RomPartitionSpec): string {
+export type RomStorage = 'EMMC' | 'UFS';
+
+/** the storages a spec lays out, in scatter order */
+export function storagesOf(spec: RomSpec): readonly RomStorage[] {
+  return typeof spec.storage === 'string' ? [spec.storage] : spec.storage;
+}
+
+function regionFor(storage: RomStorage, partition: RomPartitionSpec): string {
   if (partition.region) return partition.region;
+  // the second boot area's copy, as real V2 scatters place it (MT6789 tulip: EMMC_BOOT2 / UFS_LU1)
+  if (partition.name === 'preloader_backup') return storage === 'UFS' ? 'UFS_LU1' : 'EMMC_BOOT2';
   const boot = partition.image === 'preloader';
-  if (spec.storage === 'UFS') return boot ? 'UFS_LU0_LU1' : 'UFS_LU2';
+  if (storage === 'UFS') return boot ? 'UFS_LU0_LU1' : 'UFS_LU2';
   return boot ? 'EMMC_BOOT1_BOOT2' : 'EMMC_USER';
 }
 
@@ -95,11 +108,34 @@ function fileNameFor(spec: RomSpec, partition: RomPartitionSpec): string | null 
   return partition.image === 'preloader' ? `preloader_${spec.project}.bin` : `${partition.name}.img`;
 }
 
-/** The scatter model for a spec: boot-area partitions at 0 of their region, the rest packed in order. */
+/**
+ * The scatter model for a spec: boot-area partitions at 0 of their region, the rest packed in order. One storage
+ * gives a V1.1.2 scatter; several give a V2.1.0 multi-storage one, the same partitions laid out once per storage
+ * (as MTK's generator does: only regions, storage names and the storage config differ).
+ */
 export function scatterFor(spec: RomSpec): Scatter {
+  const storages = storagesOf(spec);
+  return {
+    format: storages.length > 1 ? 'v2' : 'v1',
+    configVersion: storages.length > 1 ? 'V2.1.0' : 'V1.1.2',
+    platform: spec.platform,
+    project: spec.project,
+    extra: {},
+    layouts: storages.map((storage) => ({
+      storage,
+      bootChannel: storage === 'UFS' ? 'UFSHCI_0' : 'MSDC_0',
+      blockSize: storage === 'UFS' ? 0x80000n : 0x20000n,
+      extra: {},
+      partitions: partitionsFor(spec, storage),
+    })),
+    notes: [],
+  };
+}
+
+function partitionsFor(spec: RomSpec, storage: RomStorage): Partition[] {
   const next = new Map<string, bigint>();
-  const partitions: Partition[] = spec.partitions.map((partition, index) => {
-    const region = regionFor(spec, partition);
+  return spec.partitions.map((partition, index) => {
+    const region = regionFor(storage, partition);
     const start = partition.reservedAt ?? partition.start ?? next.get(region) ?? 0n;
     if (partition.reservedAt === undefined) next.set(region, start + partition.size);
     const fileName = fileNameFor(spec, partition);
@@ -112,7 +148,7 @@ export function scatterFor(spec: RomSpec): Scatter {
       type: partition.type ?? defaultType(partition),
       operationType: partition.operationType ?? (partition.image === 'preloader' ? 'BOOTLOADERS' : 'UPDATE'),
       region,
-      storage: `HW_STORAGE_${spec.storage}`,
+      storage: `HW_STORAGE_${storage}`,
       linearStart: start,
       physicalStart: start,
       size: partition.size,
@@ -122,28 +158,13 @@ export function scatterFor(spec: RomSpec): Scatter {
       extra: {
         is_upgradable: String(partition.image !== undefined),
         empty_boot_needed: 'false',
+        // V2.x generators write this key too (measured on the V2.1.0 MT6833 / MT6893 files)
+        ...(storagesOf(spec).length > 1 ? { combo_partsize_check: 'false' } : {}),
         reserve: '0x00',
       },
       line: 0,
     };
   });
-  return {
-    format: 'v1',
-    configVersion: 'V1.1.2',
-    platform: spec.platform,
-    project: spec.project,
-    extra: {},
-    layouts: [
-      {
-        storage: spec.storage,
-        bootChannel: spec.storage === 'UFS' ? 'UFSHCI_0' : 'MSDC_0',
-        blockSize: spec.storage === 'UFS' ? 0x80000n : 0x20000n,
-        extra: {},
-        partitions,
-      },
-    ],
-    notes: [],
-  };
 }
 
 async function writeImage(
@@ -169,7 +190,10 @@ export async function buildRomFolder(spec: RomSpec, dir: string): Promise<BuiltR
   await mkdir(dir, { recursive: true });
   const scatter = scatterFor(spec);
   const scatterPath = join(dir, `${spec.platform}_Android_scatter.txt`);
-  await writeFile(scatterPath, writeScatterYaml(scatter));
+  await writeFile(
+    scatterPath,
+    scatter.layouts.length > 1 ? writeScatterYamlV2(scatter) : writeScatterYaml(scatter),
+  );
   const files: BuiltFile[] = [];
   const written = new Map<string, BuiltFile>();
   for (const [index, partition] of spec.partitions.entries()) {
@@ -197,11 +221,12 @@ export async function buildRomFolder(spec: RomSpec, dir: string): Promise<BuiltR
       writeChecksumIni(entries, { enabled: spec.checksum !== 'off' }),
     );
   }
-  if (spec.da === true) await writeFile(join(dir, DA_FILE_NAME), daFileFor(spec.platform));
+  if (spec.da) await writeFile(join(dir, DA_FILE_NAME), daFileFor(spec.platform, spec.da));
   return { dir, scatterPath, files };
 }
 
-function daFileFor(platform: string): Uint8Array {
+/** `true`: the DA generation the chip table gives the platform's chip; or the protocol asked (a V6 file for 'xml') */
+function daFileFor(platform: string, da: true | SimDaProtocol): Uint8Array {
   const chip = chipForPlatform(platform);
   if (!chip) {
     throw new RomctlError(`no DA can be generated for platform ${platform}`, {
@@ -209,7 +234,7 @@ function daFileFor(platform: string): Uint8Array {
     });
   }
   return buildDaContainer({
-    entries: [{ hwCode: chip.daCode, protocol: chip.daProtocol === 'legacy' ? 'legacy' : 'xflash' }],
+    entries: [{ hwCode: chip.daCode, protocol: da === true ? chip.daProtocol : da }],
   });
 }
 
@@ -296,7 +321,7 @@ export interface DeviceRomOptions {
    */
   bloaderVersion?: number;
   /** write a generated DA file too (RomSpec.da) */
-  da?: boolean;
+  da?: boolean | SimDaProtocol;
 }
 
 /** what gets an image in a device package; everything else in the layout is listed without a file */
@@ -318,7 +343,7 @@ const PROTECTED = new Set(['nvcfg', 'nvdata', 'nvram', 'protect1', 'protect2', '
 
 /**
  * A small package made for a registry device: its chip, its first known partition layout (same names, starts
- * and sizes) and a preloader whose EMI table has one record per memory variant, so it passes
+ * and sizes; laid out for every storage the device has) and a preloader whose EMI table has one record per memory variant, so it passes
  * `romctl check --device <codename>`. Images are small; the last partition gets a nominal size.
  */
 export function romSpecForDevice(profile: DeviceProfile, options: DeviceRomOptions = {}): RomSpec {
@@ -329,7 +354,9 @@ export function romSpecForDevice(profile: DeviceProfile, options: DeviceRomOptio
   if (profile.platform !== 'mtk' || profile.chip === undefined) throw fail('not an MTK device with a chip');
   const layout = profile.layouts?.find((known) => known.storage === 'EMMC' || known.storage === 'UFS');
   if (!layout) throw fail('no eMMC or UFS layout');
-  const storage = layout.storage as 'EMMC' | 'UFS';
+  // a device sold with eMMC and with UFS gets a V2.x multi-storage package, as its vendor ships
+  const kinds = (profile.storage ?? []).filter((s): s is RomStorage => s === 'EMMC' || s === 'UFS');
+  const storage = kinds.length > 1 ? kinds : (layout.storage as RomStorage);
   const project = profile.preloaderProjects?.[0] ?? profile.codename;
   const partitions = layout.partitions.map(([name, start, size]): RomPartitionSpec => {
     const base = { name, start: BigInt(start), size: size === null ? 256n * MiB : BigInt(size) };
@@ -350,7 +377,7 @@ export function romSpecForDevice(profile: DeviceProfile, options: DeviceRomOptio
       records: (profile.variants ?? []).flatMap(emiRecordFor),
     },
     partitions,
-    ...(options.da === true ? { da: true } : {}),
+    ...(options.da ? { da: options.da } : {}),
   };
 }
 

@@ -96,6 +96,7 @@ describe('DA container', () => {
       hwCode: 0x6797,
       loadAddress: 0x200000,
       da2Sha256: sha256Hex(da2.bytes),
+      da2LoadAddress: null,
     });
     expect(readSimDaIdentity(da2.bytes)).toMatchObject({ stage: 2, hwCode: 0x6797 });
     expect(readSimDaIdentity(simDaStages(0x6589, 'legacy').da1)).toMatchObject({

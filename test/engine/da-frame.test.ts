@@ -16,14 +16,7 @@ import {
 } from '../../src/engine/da/xflash-link.js';
 import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import { RomctlError } from '../../src/errors.js';
-
-const cleanly = (run: () => unknown) => {
-  try {
-    run();
-  } catch (e) {
-    if (!(e instanceof RomctlError)) throw e;
-  }
-};
+import { cleanly } from '../helpers/errors.js';
 
 describe('XFlash frames', () => {
   it('encodes the 12-byte little-endian header', () => {

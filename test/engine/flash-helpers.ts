@@ -96,7 +96,7 @@ export async function checked(
 /** Serves the phone on a fresh memory link and runs the plan; the link is closed afterwards. */
 export async function flashOnce(
   phone: SimPhone,
-  prepared: { pkg: CheckedPackage; plan: FlashPlan; device: DeviceFacts },
+  prepared: { pkg: CheckedPackage; plan: ExecuteOptions['plan']; device: DeviceFacts },
   options: Partial<ExecuteOptions> & {
     backupDir: string;
     onEvent?: (event: FlashEvent, host: Transport) => void;

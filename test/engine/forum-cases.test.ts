@@ -112,7 +112,7 @@ async function phoneWithLayout(table: SimPartition[]): Promise<SimPhone> {
   const phone = await p780Phone();
   phones.push(phone);
   await phone.storage.write('boot1', 0, buildPreloader(romSpecForDevice(await p780Fixture()).preloader));
-  await writeSimPartitionTable(phone.storage, table);
+  await writeSimPartitionTable(phone.storage, table, 512);
   for (const name of IMEI_PARTITIONS) {
     await phone.storage.write('user', table.find((p) => p.name === name)!.start, imeiBytes(name));
   }

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BromCommand, BromStatus } from '../../src/engine/brom-protocol.js';
 import { Cmd, Ctrl, Status } from '../../src/engine/da/xflash-protocol.js';
-import { ERROR_ENTRIES } from '../../src/knowledge/index.js';
+import { DA_RESET_RESULT, Reply } from '../../src/engine/da/xml-protocol.js';
+import { entryForDaText, ERROR_ENTRIES, explainCode } from '../../src/knowledge/index.js';
+import { XML_DA_ERRORS } from '../../src/sim/xml-da-errors.js';
 
 /**
  * The command and status tables the engine and the simulated phone share are facts: each value is checked against
@@ -56,6 +58,12 @@ describe.skipIf(!existsSync(referencePath))(
 describe('every status the engine and the simulated phone exchange is one explain knows', () => {
   it.each(Object.entries(Status).filter(([name]) => name !== 'OK'))('DA status %s', (_, value) => {
     expect(ERROR_ENTRIES.some((e) => e.numbers.da === value)).toBe(true);
+  });
+  it.each(Object.values(XML_DA_ERRORS))('XML DA refusal $text: its CMD:END message $status', ({ status }) => {
+    expect(entryForDaText(status)?.numbers.da).toBeDefined();
+  });
+  it.each([Reply.UNSUPPORTED, DA_RESET_RESULT])('XML DA text %s', (text) => {
+    expect(explainCode(text).matches.map((m) => m.by)).toEqual(['text']);
   });
   it.each(Object.entries(BromStatus).filter(([name]) => name !== 'OK'))('BROM status %s', (_, value) => {
     expect(ERROR_ENTRIES.some((e) => e.numbers.brom === value)).toBe(true);

@@ -5,12 +5,15 @@ import { BromClient } from '../../src/engine/brom.js';
 import { buildDaContainer } from '../../src/engine/da/container-build.js';
 import { daStages, parseDaContainer, pickDaEntry } from '../../src/engine/da/container.js';
 import { XFlashClient } from '../../src/engine/da/xflash.js';
+import { XmlDaClient } from '../../src/engine/da/xml.js';
+import { createMemoryPair } from '../../src/engine/transport/memory.js';
 import { openFlashSession } from '../../src/engine/flash-session.js';
 import { RecordingTransport } from '../../src/engine/transport/recording.js';
 import { RomctlError } from '../../src/errors.js';
 import { resolveSimProfile } from '../../src/sim/profiles.js';
 import { simDaServer } from '../../src/sim/da-server.js';
 import { bench } from '../sim/fixtures.js';
+import { bringUpTrace, playDa } from './xml-trace.js';
 
 const corpusDa = fileURLToPath(new URL('../../../shared/corpus/da/', import.meta.url));
 const realDa = (name: string) => new Uint8Array(readFileSync(corpusDa + name));
@@ -53,46 +56,49 @@ describe.skipIf(!existsSync(corpusDa))(
       await b.close();
     });
 
-    it('a V6 (XML) DA file is refused before a single byte goes to the phone', async () => {
-      const b = await bench({ profile: specPhone('mt6765') });
-      const wire = new RecordingTransport(b.host);
+    it("the V6 (XML) DA's stage 2 is what BOOT-TO streams: region[2] without its 0x100-byte signature", async () => {
+      const file = realDa('v6_DA_BR_1172.bin');
+      const container = parseDaContainer(file, { fileName: 'DA_BR.bin' });
+      expect(container.v6).toBe(true);
+      const entry = pickDaEntry(container, { hwCode: 0x1172 });
+      const { da2 } = daStages(file, entry, 'xml');
+      // `romctl da`'s region[2]: 0x51214 bytes at file offset 0x865fc for 0x40000000, signature 0x100
+      const expected = file.subarray(0x865fc, 0x865fc + 0x51214 - 0x100);
+      const [hostEnd, phone] = createMemoryPair();
+      const played = playDa(phone, bringUpTrace(expected, 0x100000));
+      const client = await XmlDaClient.bringUp(hostEnd, {
+        da2: { bytes: da2.bytes, loadAddress: da2.loadAddress },
+        checkMemory: () => {},
+        timeoutMs: 2000,
+      });
+      await played;
+      expect(client.inStage1).toBe(false);
+    });
+
+    it('the V6 (XML) DA: region[1] reaches the phone by SEND_DA, then the XML client waits for CMD:START', async () => {
+      const b = await bench({ profile: specPhone('mt6895'), daServer: simDaServer });
       const error = await errorOf(
         openFlashSession({
-          transport: wire,
+          transport: b.host,
           daFile: realDa('v6_DA_BR_1172.bin'),
           daFileName: 'DA_BR.bin',
           emiBlock: null,
           expect: { device: 'test' },
+          timeoutMs: 300,
         }),
       );
-      expect(error.message).toMatch(
-        /^da\.protocol-unsupported: the DA file \(MTK_DA_v6.*\) speaks the XML \(V6\) DA protocol/,
-      );
-      expect(error.exitCode).toBe(1);
-      expect(wire.sent()).toHaveLength(0);
+      // the values `romctl da` prints for this file (region[1]: 0x86540 bytes for 0x2000000, signature 0x100)
+      expect(b.phone.uploads).toEqual([
+        { address: 0x2000000, length: 0x86540, signatureLength: 0x100, status: 0 },
+      ]);
+      expect(error.message).toMatch(/XML DA|CMD:START|timed out|no reply/i);
+      expect(error.exitCode).toBe(4);
       await b.close();
     });
   },
 );
 
 describe('protocols the engine must not feed to the wrong client', () => {
-  it('an XML-only chip (MT6789) is refused after identification, before SEND_DA', async () => {
-    const b = await bench({ profile: specPhone('mt6789') });
-    const error = await errorOf(
-      openFlashSession({
-        transport: b.host,
-        daFile: buildDaContainer({ entries: [{ hwCode: 0x1208 }] }),
-        emiBlock: null,
-        expect: { device: 'test' },
-      }),
-    );
-    expect(error.message).toMatch(
-      /^da\.protocol-unsupported: the connected MT6789 speaks the XML \(V6\) DA protocol/,
-    );
-    expect(b.phone.uploads).toEqual([]);
-    await b.close();
-  });
-
   it('a BROM that refuses memory writes (target config 0x40) is identified anyway; the refusal is reported', async () => {
     const b = await bench({ profile: specPhone('mt6765', 0x40) });
     await b.client.handshake();

@@ -21,7 +21,9 @@ describe('romctl sim and romctl detect', () => {
   it('refuses an unknown profile with a usage error', async () => {
     const run = await runCli(['sim', '--profile', 'nokia3310']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/no simulated phone profile 'nokia3310' — use one of nikel, P780, generic/);
+    expect(run.stderr).toMatch(
+      /no simulated phone profile 'nokia3310' — use one of nikel, P780, oppo6833, tulip, oppo6833-ufs, oppo6833-emmc, generic/,
+    );
   });
 
   it('lists ports as JSON (whatever this machine has)', async () => {

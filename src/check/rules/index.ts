@@ -8,11 +8,13 @@ import { packageKindRule } from './package-kind.js';
 import { preloaderRule } from './preloader.js';
 import { preloaderMemoryRule } from './preloader-memory.js';
 import { scatterLayoutRule } from './scatter-layout.js';
+import { scatterStorageRule } from './scatter-storage.js';
 
 /** The package-level rules, in the order their findings read best. Device rules join when a device is named. */
 export const PACKAGE_RULES: readonly Rule[] = [
   packageKindRule,
   scatterLayoutRule,
+  scatterStorageRule,
   filesPresentRule,
   imageSizeRule,
   imageTypeRule,

@@ -86,6 +86,14 @@ function printReport(output: Output, report: Report): void {
     : 'no scatter';
   output.line(style.bold(`${report.package.path}  ${report.package.kind}  ${summary.replace(/\s+/g, ' ')}`));
   if (scatter) output.line(style.dim(`scatter used: ${scatter.path}`));
+  // a multi-storage scatter: what each storage's phones get
+  if (scatter && scatter.layouts.length > 1) {
+    for (const layout of scatter.layouts)
+      output.line(
+        `  ${layout.storage ?? '?'} layout: ${layout.partitions} partitions, ${layout.downloads} images; ` +
+          `${layout.regions.join(', ')}`,
+      );
+  }
   const mark: Record<Severity, string> = {
     error: style.red('✗'),
     warning: style.yellow('!'),

@@ -50,6 +50,7 @@ function toJson(result: ExplainResult) {
       remedy: match.entry.remedy,
       rules: match.entry.rules,
       sources: match.entry.sources,
+      ...(match.entry.daTexts ? { daTexts: match.entry.daTexts } : {}),
       matchedBy: match.by,
       ...(match.schemes ? { matchedSchemes: match.schemes } : {}),
       ...(match.alias ? { alias: match.alias } : {}),
@@ -105,6 +106,7 @@ function printMatch(output: Output, match: ExplainMatch): void {
   if (match.alias) output.line(style.dim(`  (${match.alias} is another spelling of ${entry.name})`));
   if (match.readAsHex) output.line(style.dim('  (no decimal code has this number; read as hex)'));
   output.line(`  number:  ${numberLine(entry)}`);
+  if (entry.daTexts) output.line(`  XML DA:  ${entry.daTexts.map((text) => `'${text}'`).join(', ')}`);
   output.line(`  meaning: ${entry.meaning}`);
   output.line(`  cause:   ${entry.cause}`);
   output.line(`  remedy:  ${entry.remedy}`);

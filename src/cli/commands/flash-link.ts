@@ -150,9 +150,7 @@ async function simLink(output: Output, options: LinkOptions): Promise<DeviceLink
     `simulated ${profile.label}: ${phone.lastBoot.mode === 'brom' ? 'BROM' : 'preloader'} mode (${phone.lastBoot.reason})`,
   );
   const simDa = buildDaContainer({
-    entries: [
-      { hwCode: profile.chip.daCode, protocol: profile.chip.daProtocol === 'legacy' ? 'legacy' : 'xflash' },
-    ],
+    entries: [{ hwCode: profile.chip.daCode, protocol: profile.chip.daProtocol }],
   });
   const preloaderPort = phone.mode === 'preloader';
   if (!socatAvailable()) {

@@ -3,7 +3,7 @@ import type { Finding } from '../../check/index.js';
 import { executePlan, type FlashEvent, type FlashResult } from '../../engine/executor.js';
 import type { LayoutChange } from '../../engine/phone-layout.js';
 import {
-  buildFlashPlan,
+  buildFlashPlans,
   describeStep,
   overrideAdvice,
   PlanRefusedError,
@@ -17,7 +17,7 @@ import { registryReadOptions } from '../registry-options.js';
 import { deviceFactsFor } from '../../registry/resolve-device.js';
 import type { CliIo } from '../context.js';
 import { readUserFile } from '../input.js';
-import { parseSpokenDa } from '../../engine/flash-session.js';
+import { parseDaContainer } from '../../engine/da/container.js';
 import { readCredentials } from './credentials.js';
 import type { Output } from '../output.js';
 import { createProgress, formatBytes, type ProgressReporter } from '../progress.js';
@@ -48,9 +48,9 @@ export async function runFlash(
         hint: `${pkg.facts.evidence[0] ?? 'no scatter file found'}; romctl check says more`,
       });
     }
-    let plan: FlashPlan;
+    let plans: FlashPlan[];
     try {
-      plan = buildFlashPlan(pkg.facts, pkg.report, {
+      plans = buildFlashPlans(pkg.facts, pkg.report, {
         mode: options.mode,
         withPreloader: options.withPreloader === true,
         acceptRisk: options.acceptRisk ?? [],
@@ -60,24 +60,29 @@ export async function runFlash(
       printRefusal(output, error.findings);
       return ExitCode.refused;
     }
-    printPlan(output, plan);
+    printPlans(output, plans);
     const da = givenDa ?? daFor(pkg, options);
-    if (da) parseSpokenDa(da.bytes, da.name);
+    // a broken DA file is bad input before the phone is touched
+    if (da) parseDaContainer(da.bytes, { fileName: da.name });
     const credentials = await readCredentials(options);
     const link = await openDeviceLink(output, options);
-    const progress = createProgress({
-      stream: io.stderr,
-      quiet: output.quiet || output.json,
-      steps: plan.steps.map((step) => ({
-        label: describeStep(step),
-        bytes: bytesMoved(step, options.verify),
-      })),
-    });
+    // a multi-storage package has a plan per storage: the phone's, once it has said which, is the one shown
+    let plan = plans[0] as FlashPlan;
+    const progressFor = (chosen: FlashPlan) =>
+      createProgress({
+        stream: io.stderr,
+        quiet: output.quiet || output.json,
+        steps: chosen.steps.map((step) => ({
+          label: describeStep(step),
+          bytes: bytesMoved(step, options.verify),
+        })),
+      });
+    let progress = progressFor(plan);
     const started = Date.now();
     let result: FlashResult;
     try {
       result = await executePlan({
-        plan,
+        plan: plans,
         transport: link.transport,
         daFile: da?.bytes ?? (link.simDa as Uint8Array),
         daFileName: da?.name ?? 'romctl simulated DA',
@@ -96,7 +101,14 @@ export async function runFlash(
         credentials,
         preloaderPort: link.preloaderPort,
         ...(link.reconnect ? { reconnect: link.reconnect } : {}),
-        onEvent: (event) => report(event, progress, output),
+        onEvent: (event) => {
+          if (event.type === 'connected' && event.storage !== plan.storage) {
+            plan = plans.find((p) => p.storage === event.storage) ?? plan;
+            progress.end();
+            progress = progressFor(plan);
+          }
+          report(event, progress, output);
+        },
       });
     } finally {
       progress.end();
@@ -193,11 +205,16 @@ function printRefusal(output: Output, findings: Finding[]): void {
   output.line(output.style.dim(overrideAdvice(codes)));
 }
 
-function printPlan(output: Output, plan: FlashPlan): void {
-  for (const finding of plan.accepted) output.note(`accepted risk ${finding.code}: ${finding.message}`);
-  for (const finding of plan.warnings) output.note(`warning ${finding.code}: ${finding.message}`);
-  output.note(`plan (${plan.mode}, ${basename(plan.package)}):`);
-  plan.steps.forEach((step, i) => output.note(`  ${i + 1}. ${describeStep(step)}`));
+/** the plan, or one per storage for a multi-storage package (the phone's storage decides which runs) */
+function printPlans(output: Output, plans: FlashPlan[]): void {
+  const first = plans[0] as FlashPlan;
+  for (const finding of first.accepted) output.note(`accepted risk ${finding.code}: ${finding.message}`);
+  for (const finding of first.warnings) output.note(`warning ${finding.code}: ${finding.message}`);
+  for (const plan of plans) {
+    const which = plans.length > 1 ? `, for a phone with ${plan.storage.toUpperCase()} storage` : '';
+    output.note(`plan (${plan.mode}, ${basename(plan.package)}${which}):`);
+    plan.steps.forEach((step, i) => output.note(`  ${i + 1}. ${describeStep(step)}`));
+  }
 }
 
 function printResult(output: Output, plan: FlashPlan, result: FlashResult, seconds: number): void {
@@ -205,6 +222,7 @@ function printResult(output: Output, plan: FlashPlan, result: FlashResult, secon
     output.printJson({
       verdict: 'flashed',
       mode: plan.mode,
+      storage: plan.storage,
       package: plan.package,
       acceptedRisks: result.accepted,
       backupDir: result.backupDir,

@@ -26,7 +26,7 @@ export function registerFlash(program: Command, runner: CommandRunner): void {
     .option('--port <path>', 'the phone’s serial port (default: wait for the first MediaTek port to appear)')
     .option(
       '--sim <profile>',
-      'flash a simulated phone instead (nikel, P780, generic or a spec; see romctl sim)',
+      'flash a simulated phone instead (nikel, P780, oppo6833, tulip, generic or a spec; see romctl sim)',
     )
     .option('--sim-storage <file>', 'with --sim: keep the simulated phone’s flash in this file between runs')
     .option('--timeout <duration>', 'how long to wait for the phone to appear (default 60s)')

@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ExitCode, RomctlError } from '../../errors.js';
-import { SimPhone, resolveSimProfile, startPtySim } from '../../sim/index.js';
+import { SimPhone, resolveSimProfile, startPtySim, storageBlockSize } from '../../sim/index.js';
 import { simDaServer } from '../../sim/da-server.js';
-import { tableOf } from '../../engine/plan.js';
+import { storageOf, tableOf } from '../../engine/plan.js';
+import type { StorageKind } from '../../engine/da/xflash-info.js';
 import { parseScatter } from '../../formats/scatter/index.js';
 import { shiftedLayout, writeSimPartitionTable, type SimPartition } from '../../sim/partition-table.js';
 import { readUserFile } from '../input.js';
@@ -23,7 +24,11 @@ export interface SimOptions {
 }
 
 /** The GPT rows `--layout` / `--layout-shift` ask for, checked against the phone's user area. */
-async function layoutOf(options: SimOptions, userSize: number): Promise<SimPartition[] | null> {
+async function layoutOf(
+  options: SimOptions,
+  userSize: number,
+  storage: StorageKind,
+): Promise<SimPartition[] | null> {
   if (options.layout === undefined) {
     if (options.layoutShift !== undefined)
       throw new RomctlError('--layout-shift needs --layout <scatter>', { hint: 'name the scatter to shift' });
@@ -37,7 +42,8 @@ async function layoutOf(options: SimOptions, userSize: number): Promise<SimParti
   const scatter = parseScatter(await readUserFile(options.layout, 'scatter file'), {
     fileName: options.layout,
   });
-  const layout = scatter.layouts[0];
+  // a multi-storage scatter: the layout of the phone's storage
+  const layout = scatter.layouts.find((l) => storageOf(l) === storage) ?? scatter.layouts[0];
   const rows = layout
     ? tableOf(layout).flatMap((r) =>
         r.size === null ? [] : [{ name: r.partition, start: r.address, size: r.size }],
@@ -90,7 +96,7 @@ export async function runSim(
       },
     );
   }
-  const table = await layoutOf(options, profile.storage.layout.user);
+  const table = await layoutOf(options, profile.storage.layout.user, profile.storage.kind);
   // the ptys and (unless --storage) the phone's storage share one folder, which goes with socat if we are killed
   const dir = await mkdtemp(join(tmpdir(), 'romctl-sim-pty-'));
   try {
@@ -102,7 +108,7 @@ export async function runSim(
     try {
       if (preloader) await phone.storage.write('boot1', 0, preloader);
       if (table) {
-        await writeSimPartitionTable(phone.storage, table);
+        await writeSimPartitionTable(phone.storage, table, storageBlockSize(profile.storage.kind));
         output.note(
           `the phone's own GPT: ${table.length} partitions of ${options.layout}` +
             (options.layoutShift ? `, ${options.layoutShift} MiB further` : ''),

@@ -7,7 +7,7 @@ export function registerSim(program: Command, runner: CommandRunner): void {
     .description('run a simulated MediaTek phone on a pseudo-terminal (for practice and tests) until Ctrl-C')
     .requiredOption(
       '--profile <name|spec>',
-      'nikel, P780, generic, or chip:emmc|ufs:<id>:<dram>:<mr5>:<ranks>',
+      'nikel, P780, oppo6833 (V6, UFS), tulip (V6, eMMC), generic, or chip:emmc|ufs:<id>:<dram>:<mr5>:<ranks>',
     )
     .option('--pty <path>', 'the host-side port to create (default: a temporary path, printed)')
     .option('--storage <file>', 'keep the phone flash in this sparse file (default: temporary)')

@@ -150,6 +150,27 @@ export async function readGptWith(
   return parseGptEntries(header, entries, client.where);
 }
 
+const SECTOR_BYTES = 512n;
+
+/** a length rounded up to whole 512-byte sectors: what every DA writes */
+export function roundUpToSector(length: bigint): bigint {
+  return ((length + SECTOR_BYTES - 1n) / SECTOR_BYTES) * SECTOR_BYTES;
+}
+
+/** a write must start on a sector boundary; the range is named in the error */
+export function requireSectorAligned(address: bigint, where: string): void {
+  if (address % SECTOR_BYTES !== 0n)
+    throw rangeError(`write address is not ${SECTOR_BYTES}-byte aligned`, where);
+}
+
+/** a two-stage DA asked for a step of the other stage: a bug in the caller */
+export function stageError(stage: 1 | 2, what: string, where: string): RomctlError {
+  return new RomctlError(
+    stage === 2 ? `${what} needs DA2: run bootTo first` : `${what} is a DA1 step and DA2 already runs`,
+    { exitCode: ExitCode.internal, where },
+  );
+}
+
 export function rangeError(message: string, where: string): RomctlError {
   return new RomctlError(message, { exitCode: ExitCode.internal, where });
 }

@@ -20,7 +20,7 @@ import {
   DA_REGION_SLOTS,
 } from './container.js';
 
-export type SimDaProtocol = 'xflash' | 'legacy';
+export type SimDaProtocol = 'xflash' | 'legacy' | 'xml';
 
 export interface BuildDaRegion {
   bytes: Uint8Array;
@@ -39,13 +39,14 @@ export interface BuildDaEntry {
   pageSize?: number;
   /** default: what real entries for this DA code carry (ENTRY_REGION_INDEX_ONE) */
   entryRegionIndex?: number;
-  /** what the generated DA1/DA2 say they speak; default the chip table's generation (legacy or XFlash) */
+  /** what the generated DA1/DA2 say they speak; default legacy or XFlash by the chip table (XML only when asked) */
   protocol?: SimDaProtocol;
   /** explicit regions instead of the generated env/DA1/DA2 triple */
   regions?: BuildDaRegion[];
 }
 
 export interface BuildDaContainerOptions {
+  /** default: `MTK_DA_v6_…` when the entries speak XML (a V6 file), else `MTK_AllInOne_DA_v3` */
   identifier?: string;
   entries: BuildDaEntry[];
   /** the old 0xD8-byte entry layout (no sw_version) */
@@ -62,6 +63,8 @@ const STUB_ADDRESS = 0x50000000;
 export const ENTRY_REGION_INDEX_ONE: ReadonlySet<number> = new Set([0x6573, 0x6575, 0x6577, 0x6583, 0x8135]);
 
 const MARKER = 'ROMCTL-SIM-DA';
+/** shaped like the real V6 file's `MTK_DA_v6_2022-04-02 23:43:58` */
+export const SIM_V6_IDENTIFIER = 'MTK_DA_v6_romctl-sim';
 
 function buildError(message: string): RomctlError {
   return new RomctlError(`buildDaContainer: ${message}`, { exitCode: ExitCode.internal });
@@ -78,7 +81,11 @@ function markerBlob(text: string, bodySize: number, signatureLength: number): Ui
   return blob;
 }
 
-/** The generated DA2 body (without signature) and DA1 (with signature), DA1 carrying DA2's hash as real DA1s do. */
+/**
+ * The generated DA2 body (without signature) and DA1 (with signature), DA1 carrying DA2's hash as real DA1s do; an
+ * XML DA1 also records where DA2 must be loaded (a real XML DA1 answers BOOT-TO elsewhere with "2nd DA address is
+ * invalid").
+ */
 export function simDaStages(
   hwCode: number,
   protocol: SimDaProtocol = 'xflash',
@@ -86,11 +93,12 @@ export function simDaStages(
   const name = protocol.toUpperCase();
   const code = `hw=0x${hwCode.toString(16)}`;
   const da2 = markerBlob(`${MARKER}2 ${name} ${code}`, 0x800, SIM_DA_SIGNATURE_LENGTH);
-  // the legacy protocol uploads DA2 whole, signature included; XFlash without it (reference §4.1)
+  // the legacy protocol uploads DA2 whole, signature included; XFlash and XML without it (reference §4.1)
   const hashed = protocol === 'legacy' ? da2 : da2.subarray(0, da2.length - SIM_DA_SIGNATURE_LENGTH);
   const load = `load=0x${SIM_DA1_ADDRESS.toString(16)}`;
+  const da2Load = protocol === 'xml' ? ` da2-load=0x${SIM_DA2_ADDRESS.toString(16)}` : '';
   const da1 = markerBlob(
-    `${MARKER}1 ${name} ${code} ${load} da2-sha256=${sha256Hex(hashed)}`,
+    `${MARKER}1 ${name} ${code} ${load} da2-sha256=${sha256Hex(hashed)}${da2Load}`,
     0x600,
     SIM_DA_SIGNATURE_LENGTH,
   );
@@ -109,10 +117,13 @@ export interface SimDaIdentity {
   loadAddress: number | null;
   /** DA1 only: the hash DA2 must have */
   da2Sha256: string | null;
+  /** XML DA1 only: the address DA2 must be loaded and started at */
+  da2LoadAddress: number | null;
 }
 
 const IDENTITY =
-  /^ROMCTL-SIM-DA([12]) (XFLASH|LEGACY) hw=0x([0-9a-f]{1,4})(?: load=0x([0-9a-f]{1,8}) da2-sha256=([0-9a-f]{64}))?\n/;
+  /^ROMCTL-SIM-DA([12]) (XFLASH|LEGACY|XML) hw=0x([0-9a-f]{1,4})(?: load=0x([0-9a-f]{1,8}) da2-sha256=([0-9a-f]{64})(?: da2-load=0x([0-9a-f]{1,8}))?)?\n/;
+const PROTOCOL_NAMES: Record<string, SimDaProtocol> = { XFLASH: 'xflash', LEGACY: 'legacy', XML: 'xml' };
 
 /** What a generated DA blob says it is, or null for anything else (real DA code, garbage). */
 export function readSimDaIdentity(bytes: Uint8Array): SimDaIdentity | null {
@@ -122,14 +133,15 @@ export function readSimDaIdentity(bytes: Uint8Array): SimDaIdentity | null {
   if (stage === 1 && !m[5]) return null;
   return {
     stage,
-    protocol: m[2] === 'XFLASH' ? 'xflash' : 'legacy',
+    protocol: PROTOCOL_NAMES[m[2] as string] as SimDaProtocol,
     hwCode: parseInt(m[3] as string, 16),
     loadAddress: m[4] === undefined ? null : parseInt(m[4], 16),
     da2Sha256: m[5] ?? null,
+    da2LoadAddress: m[6] === undefined ? null : parseInt(m[6], 16),
   };
 }
 
-/** the protocol a generated entry speaks: as asked, else legacy for legacy-era DA codes, else XFlash */
+/** the protocol a generated entry speaks: as asked (XML only then), else legacy for legacy-era DA codes, else XFlash */
 function protocolOf(entry: BuildDaEntry): SimDaProtocol {
   return entry.protocol ?? (chipsForDaCode(entry.hwCode)[0]?.daProtocol === 'legacy' ? 'legacy' : 'xflash');
 }
@@ -148,11 +160,15 @@ export function buildDaContainer(options: BuildDaContainerOptions): Uint8Array {
   const entrySize = options.oldLayout ? DA_OLD_ENTRY_SIZE : DA_ENTRY_SIZE;
   const shift = options.oldLayout ? -4 : 0;
   const regionsPerEntry = options.entries.map((e) => e.regions ?? generatedRegions(e));
+  const xml = options.entries.filter((e) => !e.regions && protocolOf(e) === 'xml').length;
+  // mtkclient treats every entry of a file whose identifier names V6 as XML, so one file cannot mix them
+  if (xml > 0 && xml < options.entries.filter((e) => !e.regions).length)
+    throw buildError('XML (V6) entries cannot share a file with XFlash or legacy entries');
   const tableEnd = DA_HEADER_SIZE + options.entries.length * entrySize;
   const blobTotal = regionsPerEntry.flat().reduce((sum, r) => sum + r.bytes.length, 0);
   const out = new Uint8Array(tableEnd + blobTotal);
   const view = new DataView(out.buffer);
-  const identifier = options.identifier ?? 'MTK_AllInOne_DA_v3';
+  const identifier = options.identifier ?? (xml > 0 ? SIM_V6_IDENTIFIER : 'MTK_AllInOne_DA_v3');
   if (identifier.length > 0x3f) throw buildError('identifier longer than 63 characters');
   out.set(ascii(DA_FILE_TAG));
   out.set(ascii(identifier), 0x20);

@@ -9,16 +9,17 @@
 import { ExitCode, RomctlError } from '../../errors.js';
 import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
 import {
-  rangeError,
-  readAllWith,
-  readGptWith,
-  sha256With,
-  writeSparseWith,
   type Da2Image,
   type DaClient,
   type MemoryIdentity,
   type ProgressFn,
+  readAllWith,
+  readGptWith,
+  requireSectorAligned,
+  roundUpToSector,
+  sha256With,
   type SparseWriteOptions,
+  writeSparseWith,
 } from './client.js';
 import { DaStatusError } from './da-status.js';
 import type { GptTable } from './gpt.js';
@@ -171,10 +172,9 @@ export class LegacyDaClient implements DaClient {
     onProgress?: ProgressFn,
   ): Promise<void> {
     const where = `${this.where}, ${section} @ 0x${address.toString(16)}`;
-    if (address % BigInt(SECTOR) !== 0n)
-      throw rangeError(`write address is not ${SECTOR}-byte aligned`, where);
+    requireSectorAligned(address, where);
     if (length === 0n) return;
-    const padded = roundUp(length);
+    const padded = roundUpToSector(length);
     const part = EmmcPart[section];
     await this.link.write(
       concat(
@@ -190,7 +190,7 @@ export class LegacyDaClient implements DaClient {
     let done = 0n;
     for await (const packet of packets(data, length, PACKET_SIZE, where)) {
       const body =
-        packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUp(BigInt(packet.length))));
+        packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUpToSector(BigInt(packet.length))));
       await this.link.write(concat(u8(Byte.ACK), body, u16be(sum16(body))));
       await this.expectAck(
         `SDMMC_WRITE_DATA packet at +0x${done.toString(16)}`,
@@ -317,11 +317,6 @@ async function sendDa2(link: LegacyLink, da2: Da2Image, longTimeoutMs: number): 
   }
   await link.writeByte(Byte.ACK);
   await link.expectOrRefusal('DA2 upload (start)', Byte.ACK, longTimeoutMs);
-}
-
-function roundUp(length: bigint): bigint {
-  const sector = BigInt(SECTOR);
-  return ((length + sector - 1n) / sector) * sector;
 }
 
 function padTo(bytes: Uint8Array, size: number): Uint8Array {

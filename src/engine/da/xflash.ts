@@ -3,19 +3,22 @@
  * DA1 sync and setup → storage info (eMMC CID / UFS id, which DA1 answers before DRAM is up) → the caller's
  * memory check → INIT_EXT_RAM with the package preloader's EMI block → BOOT_TO (DA2) → flash operations.
  */
-import { constants, publicEncrypt, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { ExitCode, RomctlError } from '../../errors.js';
+import { daSlaAnswer } from '../sla.js';
 import { DEFAULT_READ_TIMEOUT_MS, type Transport } from '../transport/types.js';
 import {
-  rangeError,
+  type Da2Image,
+  type DaClient,
+  type ProgressFn,
   readAllWith,
   readGptWith,
+  requireSectorAligned,
+  roundUpToSector,
   sha256With,
-  writeSparseWith,
-  type DaClient,
-  type Da2Image,
-  type ProgressFn,
   type SparseWriteOptions,
+  stageError,
+  writeSparseWith,
 } from './client.js';
 import { DaStatusError } from './da-status.js';
 import type { GptTable } from './gpt.js';
@@ -267,10 +270,7 @@ export class XFlashClient implements DaClient {
       );
     }
     const info = await this.deviceGet(Ctrl.GET_DEV_FW_INFO);
-    const answer = publicEncrypt(
-      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-      info.subarray(4, 0x14),
-    );
+    const answer = daSlaAnswer(key, info.subarray(4, 0x14));
     await this.deviceCtrl(Ctrl.SET_REMOTE_SEC_POLICY);
     await this.link.send(answer);
     const status = await this.link.readStatus();
@@ -312,11 +312,10 @@ export class XFlashClient implements DaClient {
   ): Promise<void> {
     this.requireStage(2, 'writing');
     const where = `${this.where}, ${section} @ 0x${address.toString(16)}`;
-    if (address % BigInt(SECTOR) !== 0n)
-      throw rangeError(`write address is not ${SECTOR}-byte aligned`, where);
+    requireSectorAligned(address, where);
     if (length === 0n) return;
     const { write: packetLength } = await this.packetLengths();
-    const padded = roundUp(length);
+    const padded = roundUpToSector(length);
     await this.rangeCommand(Cmd.WRITE_DATA, 'WRITE_DATA', section, address, padded);
     const source = packets(data, length, packetLength, where);
     // stop-and-wait (each packet's status comes before the next is sent, as mtkclient and SP Flash Tool do); the
@@ -326,7 +325,7 @@ export class XFlashClient implements DaClient {
       if (next.done) return null;
       const packet = next.value;
       const body =
-        packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUp(BigInt(packet.length))));
+        packet.length % SECTOR === 0 ? packet : padTo(packet, Number(roundUpToSector(BigInt(packet.length))));
       return { body, length: packet.length, sum: sum16(body) };
     };
     let done = 0n;
@@ -460,11 +459,7 @@ export class XFlashClient implements DaClient {
   }
 
   private requireStage(stage: 1 | 2, what: string): void {
-    if (this.stage === stage) return;
-    throw new RomctlError(
-      stage === 2 ? `${what} needs DA2: run bootTo first` : `${what} is a DA1 step and DA2 already runs`,
-      { exitCode: ExitCode.internal, where: this.where },
-    );
+    if (this.stage !== stage) throw stageError(stage, what, this.where);
   }
 }
 
@@ -472,11 +467,6 @@ function u32s(...values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   values.forEach((v, i) => new DataView(out.buffer).setUint32(i * 4, v, true));
   return out;
-}
-
-function roundUp(length: bigint): bigint {
-  const sector = BigInt(SECTOR);
-  return ((length + sector - 1n) / sector) * sector;
 }
 
 function padTo(bytes: Uint8Array, size: number): Uint8Array {

@@ -3,5 +3,5 @@ export * from './model.js';
 export { detectScatterFormat, type ScatterDetection } from './detect.js';
 export { parseScatter, type ParseScatterOptions } from './parse.js';
 export { scatterAsV1, type V1Options } from './to-v1.js';
-export { writeScatterYaml } from './write-yaml.js';
+export { writeScatterYaml, writeScatterYamlV2 } from './write-yaml.js';
 export { scatterToJson, type LayoutJson, type PartitionJson, type ScatterJson } from './json.js';

@@ -24,15 +24,57 @@ export function writeScatterYaml(scatter: Scatter, options: V1Options = {}): str
     ['block_size', layout?.blockSize == null ? null : toHex(layout.blockSize)],
     ...Object.entries(model.extra),
   ];
-  info
-    .filter((entry): entry is [string, string] => entry[1] !== null)
-    .forEach(([key, value], position) => out.push(`    ${position === 0 ? '- ' : '  '}${line(key, value)}`));
+  out.push(...listItem(info, '    '));
   out.push(...banner('Layout Setting'));
-  for (const partition of layout?.partitions ?? []) out.push(...partitionLines(partition), '');
+  for (const partition of layout?.partitions ?? []) out.push(...partitionLines(partition, ''), '');
   return `${out.join('\n')}\n`;
 }
 
-function partitionLines(partition: Partition): string[] {
+/**
+ * The scatter as a YAML V2.x multi-storage file the way MTK's generator writes it (the V2.1.0 files of MT6833 /
+ * MT6893 packages): a general block with version, platform and project only, then per layout a `- storage_type:`
+ * section with its own `MTK_STORAGE_CFG` (storage, boot channel, block size) and its partitions, indented under it.
+ * Sizes derived while parsing are stated; a config version that is not V2.x is written as V2.1.0.
+ */
+export function writeScatterYamlV2(scatter: Scatter): string {
+  const version = /^V2\./i.test(scatter.configVersion ?? '') ? (scatter.configVersion as string) : 'V2.1.0';
+  const general: [string, string | null][] = [
+    ['config_version', version],
+    ['platform', scatter.platform],
+    ['project', scatter.project],
+    ...Object.entries(scatter.extra),
+  ];
+  const out: string[] = [...banner('General Setting'), '- general: MTK_PLATFORM_CFG', '  info: '];
+  out.push(...listItem(general, '    '));
+  for (const layout of scatter.layouts) {
+    if (layout.storage === null) {
+      throw new RomctlError('a V2.x scatter needs a storage name for every layout', {
+        hint: 'set each layout’s storage (EMMC, UFS)',
+      });
+    }
+    out.push(...banner(`${layout.storage} Layout Setting`));
+    out.push(`- ${line('storage_type', layout.storage)}`, '  description: ');
+    out.push('  - general: MTK_STORAGE_CFG', '    info: ');
+    const config: [string, string | null][] = [
+      ['storage', layout.storage],
+      ['boot_channel', layout.bootChannel],
+      ['block_size', layout.blockSize === null ? null : toHex(layout.blockSize)],
+      ...Object.entries(layout.extra),
+    ];
+    out.push(...listItem(config, '      '), '');
+    for (const partition of layout.partitions) out.push(...partitionLines(partition, '  '), '');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `- key: value` then the other keys aligned under it, the null ones left out */
+function listItem(fields: [string, string | null][], indent: string): string[] {
+  return fields
+    .filter((entry): entry is [string, string] => entry[1] !== null)
+    .map(([key, value], position) => `${indent}${position === 0 ? '- ' : '  '}${line(key, value)}`);
+}
+
+function partitionLines(partition: Partition, indent: string): string[] {
   const fields: [string, string | null][] = [
     ['partition_index', `SYS${partition.index}`],
     ['partition_name', partition.name],
@@ -49,9 +91,7 @@ function partitionLines(partition: Partition): string[] {
     ['operation_type', partition.operationType],
     ...Object.entries(partition.extra),
   ];
-  return fields
-    .filter((entry): entry is [string, string] => entry[1] !== null)
-    .map(([key, value], position) => `${position === 0 ? '- ' : '  '}${line(key, value)}`);
+  return listItem(fields, indent);
 }
 
 function line(key: string, value: string): string {

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { RomctlError } from '../../errors.js';
+import { xmlLibrary } from '../xml-library.js';
 import { deriveSizes, partitionFromFields, setField, type FieldMap } from './fields.js';
 import type { Layout, Partition, Scatter, SkippedEntry } from './model.js';
 import { whereLine } from './text.js';
@@ -13,15 +13,6 @@ interface XmlNode {
   children: XmlNode[];
   text: string;
   line: number;
-}
-
-type FastXmlParser = typeof import('fast-xml-parser');
-let fastXmlParser: FastXmlParser | undefined;
-
-/** Loaded on the first XML scatter only: it costs more start-up time than the rest of a scatter parse. */
-function xmlLibrary(): FastXmlParser {
-  fastXmlParser ??= createRequire(import.meta.url)('fast-xml-parser') as FastXmlParser;
-  return fastXmlParser;
 }
 
 export function parseXmlScatter(text: string, fileName: string | undefined): Scatter {
