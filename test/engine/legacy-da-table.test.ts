@@ -86,7 +86,8 @@ function emiHandler(da1: Uint8Array) {
 }
 
 describe.skipIf(!haveCorpus)('the legacy DA table against real DA1 code', () => {
-  const seen = REAL_DAS.flatMap((name) =>
+  // vitest runs a skipped suite's body to list its tests: nothing is read without the corpus
+  const seen = (haveCorpus ? REAL_DAS : []).flatMap((name) =>
     da1s(name)
       .filter((da) => legacyDaFacts(da.daCode).emiIntake !== null)
       .map((da) => ({ name, ...da })),

@@ -21,10 +21,13 @@ function referenceCodes(text: string): Map<string, number> {
   return codes;
 }
 
-describe.skipIf(!existsSync(referencePath))(
+const haveReference = existsSync(referencePath);
+
+describe.skipIf(!haveReference)(
   'protocol tables against the reference (skipped without ../shared/reference)',
   () => {
-    const text = readFileSync(referencePath, 'utf8');
+    // vitest runs a skipped suite's body to list its tests: nothing is read without the reference
+    const text = haveReference ? readFileSync(referencePath, 'utf8') : '';
     /** the text between `### 2.3` and the next `### ` heading */
     const section = (number: string) => text.split(`### ${number} `)[1]?.split('\n### ')[0] ?? '';
     const compare = (table: Record<string, number>, codes: Map<string, number>) => {
