@@ -40,6 +40,23 @@ async function oppoPackage(name: string, ufsId: string, edit?: (spec: RomSpec) =
   return buildRomFolder(spec, ws.path(name));
 }
 
+/** `romctl flash` of a package folder to the simulated UFS board keeping its flash in `storage` */
+function flashUfsPhone(dir: string, storage: string, backupDir: string, ...extra: string[]) {
+  return runCli([
+    'flash',
+    dir,
+    '--device',
+    'oppo6833',
+    '--sim',
+    'oppo6833-ufs',
+    '--sim-storage',
+    storage,
+    '--backup-dir',
+    ws.path(backupDir),
+    ...extra,
+  ]);
+}
+
 async function bootOf(storagePath: string) {
   const profile = resolveSimProfile('oppo6833-ufs');
   const storage = await SimStorage.open(storagePath, profile.storage.layout);
@@ -92,20 +109,7 @@ describe(`a multi-storage package and a UFS phone over ${link}`, { timeout: 180_
         if (PROTECTED_PARTITIONS.has(partition.name)) partition.size = 1n << 20n;
     });
     const storage = ws.path('ufs-good.img');
-    const run = await runCli([
-      'flash',
-      pkg.dir,
-      '--device',
-      'oppo6833',
-      '--sim',
-      'oppo6833-ufs',
-      '--sim-storage',
-      storage,
-      '--backup-dir',
-      ws.path('b-good'),
-      '--mode',
-      'upgrade',
-    ]);
+    const run = await flashUfsPhone(pkg.dir, storage, 'b-good', '--mode', 'upgrade');
     expect(run.stderr).toMatch(/warning device\.layout-changed: the EMMC partition table differs/);
     expect(run.stderr).toMatch(/plan \(upgrade, flash-good, for a phone with EMMC storage\):/);
     expect(run.stderr).toMatch(/plan \(upgrade, flash-good, for a phone with UFS storage\):/);
@@ -123,18 +127,7 @@ describe(`a multi-storage package and a UFS phone over ${link}`, { timeout: 180_
   it('romctl flash refuses a preloader made for another UFS part, and the phone is not touched', async () => {
     const pkg = await oppoPackage('flash-wrong', ascii('H9HQ16AFAMMDAR'));
     const storage = ws.path('ufs-wrong.img');
-    const run = await runCli([
-      'flash',
-      pkg.dir,
-      '--device',
-      'oppo6833',
-      '--sim',
-      'oppo6833-ufs',
-      '--sim-storage',
-      storage,
-      '--backup-dir',
-      ws.path('b-wrong'),
-    ]);
+    const run = await flashUfsPhone(pkg.dir, storage, 'b-wrong');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/preloader\.emi-no-match: .*the connected phone/);
     expect(run.stderr).toMatch(/nothing was written/);
